@@ -1,0 +1,3 @@
+from recap_mailer.cli import main
+
+main()

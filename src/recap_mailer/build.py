@@ -1,0 +1,86 @@
+"""The pipeline: load -> validate -> render everything in memory. Writing is outputs.py's job."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from recap_mailer.errors import Diagnostic, SourceError, single_error
+from recap_mailer.model import Campaign
+from recap_mailer.render_email import RenderedEmail, render_email
+from recap_mailer.source import SOURCE_NAME, Source, read_source
+from recap_mailer.templating import make_environment
+from recap_mailer.validate import validate
+
+#: Gmail clips a message whose HTML passes about 102 KB, hiding the footer and unsubscribe link.
+GMAIL_CLIP_BYTES = 102 * 1024
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A validated campaign with the source it came from and its advisories."""
+
+    source: Source
+    campaign: Campaign
+    warnings: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class Build:
+    """Everything one campaign produces, in memory, keyed by path inside its output folder."""
+
+    campaign: Campaign
+    email: RenderedEmail
+    files: dict[str, bytes]
+    warnings: tuple[Diagnostic, ...]
+
+
+def campaign_slug(campaign_dir: Path) -> str:
+    """Return the campaign's slug: its folder name, which must be safe as a file name."""
+    slug = campaign_dir.resolve().name
+    if not _SLUG.fullmatch(slug):
+        raise single_error(str(campaign_dir), f"campaign folder name {slug[:80]!r} is not a usable "
+                           "slug: use lower-case letters, digits, '.', '_' and '-' (64 at most)")
+    return slug
+
+
+def load_campaign(campaign_dir: Path) -> Loaded:
+    """Read and validate ``campaign_dir/recap.yaml``."""
+    slug = campaign_slug(campaign_dir)
+    source = read_source(campaign_dir / SOURCE_NAME)
+    campaign, warnings = validate(source, slug)
+    return Loaded(source, campaign, warnings)
+
+
+def render_campaign(loaded: Loaded) -> Build:
+    """Render every output of a loaded campaign in memory."""
+    env = make_environment(loaded.source.directory)
+    email = render_email(loaded.campaign, env)
+    warnings = list(loaded.warnings)
+    if email.size > GMAIL_CLIP_BYTES:
+        warnings.append(loaded.source.diagnostic(
+            ("sessions",), "warning",
+            f"email.html is {email.size:,} bytes ({email.size / 1024:.1f} KB); Gmail clips "
+            f"messages over {GMAIL_CLIP_BYTES // 1024} KB and hides the rest, "
+            "unsubscribe link included", key=True))
+    files = {
+        "email.mjml": email.mjml.encode("utf-8"),
+        "email.html": email.html.encode("utf-8"),
+    }
+    return Build(loaded.campaign, email, files, tuple(warnings))
+
+
+def build_campaign(campaign_dir: Path, *, strict: bool = False) -> Build:
+    """Load, validate and render one campaign; with ``strict``, warnings fail the build."""
+    build = render_campaign(load_campaign(campaign_dir))
+    if strict and build.warnings:
+        raise SourceError([replace(w, severity="error") for w in build.warnings])
+    return build
+
+
+def find_campaigns(root: Path) -> list[Path]:
+    """Return every campaign folder under ``root`` (those holding a recap.yaml), sorted."""
+    return sorted(p.parent for p in root.glob(f"*/{SOURCE_NAME}"))

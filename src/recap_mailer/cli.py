@@ -1,0 +1,104 @@
+"""The command line: a thin layer that maps arguments to library calls and errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from recap_mailer import __version__
+from recap_mailer.errors import Diagnostic, RecapError, SourceError
+
+EXIT_FAILED = 1
+
+
+def _report(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        click.echo(diagnostic.format(), err=True)
+
+
+def _fail(exc: RecapError) -> None:
+    if isinstance(exc, SourceError):
+        _report(exc.diagnostics)
+        errors = sum(d.severity == "error" for d in exc.diagnostics)
+        click.echo(f"{errors} error{'s' * (errors != 1)}", err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="recap-mailer")
+def main() -> None:
+    """Turn an event-day recap source into a newsletter, its text twin and social posts."""
+
+
+@main.command()
+@click.argument("campaign_dirs", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("out"), show_default=True, help="Folder for out/<slug>/.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool) -> None:
+    """Build campaigns (default: every campaign under ./campaigns) into OUT/<slug>/."""
+    from recap_mailer.build import build_campaign, find_campaigns
+    from recap_mailer.outputs import write_outputs
+
+    dirs = list(campaign_dirs) or find_campaigns(Path("campaigns"))
+    if not dirs:
+        raise click.UsageError("no campaigns: pass a campaign folder or run where ./campaigns is")
+    failed = 0
+    for campaign_dir in dirs:
+        try:
+            result = build_campaign(campaign_dir, strict=strict)
+            target = out_root / result.campaign.slug
+            write_outputs(target, result.files)
+        except RecapError as exc:
+            _fail(exc)
+            failed += 1
+            continue
+        _report(result.warnings)
+        size = result.email.size / 1024
+        click.echo(f"built {target}/: email.html {size:.1f} KB, {len(result.files)} files")
+    if failed:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.argument("campaign_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check(campaign_dir: Path, strict: bool) -> None:
+    """Validate a campaign and render it in memory, writing nothing."""
+    from recap_mailer.build import build_campaign
+
+    try:
+        result = build_campaign(campaign_dir, strict=strict)
+    except RecapError as exc:
+        _fail(exc)
+        sys.exit(EXIT_FAILED)
+    _report(result.warnings)
+    count = len(result.warnings)
+    click.echo(f"{campaign_dir}: ok, {count} warning{'s' * (count != 1)}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of recap.yaml, for editors."""
+    from recap_mailer.schema import json_schema_text
+
+    click.echo(json_schema_text(), nl=False)
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--campaigns", "root", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("campaigns"), show_default=True, help="Where campaigns live.")
+def new(slug: str, root: Path) -> None:
+    """Start a new campaign from a commented template that builds as it is."""
+    from recap_mailer.scaffold import create_campaign
+
+    try:
+        path = create_campaign(root, slug)
+    except RecapError as exc:
+        _fail(exc)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"created {path}: edit it, then run: recap-mailer build {path.parent}")

@@ -1,0 +1,42 @@
+"""Diagnostics that point into a user's file, and the exception that carries them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One finding, printed as ``path:line:col: severity: message``."""
+
+    path: str
+    line: int
+    col: int
+    severity: Severity
+    message: str
+
+    def format(self) -> str:
+        """Return the compiler-style one-line form."""
+        if self.line:
+            return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+        return f"{self.path}: {self.severity}: {self.message}"
+
+
+class RecapError(Exception):
+    """Base class of every error recap-mailer reports to a user without a traceback."""
+
+
+class SourceError(RecapError):
+    """The recap source, a template or an output failed; carries every diagnostic at once."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+
+def single_error(path: str, message: str, line: int = 0, col: int = 0) -> SourceError:
+    """Build a SourceError holding one error."""
+    return SourceError([Diagnostic(path, line, col, "error", message)])

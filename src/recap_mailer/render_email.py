@@ -1,0 +1,203 @@
+"""Campaign -> MJML (Jinja) -> HTML (mjml-python) -> inlined CSS (premailer), all in memory."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+import cssutils
+import jinja2
+import mjml
+from premailer import Premailer
+
+from recap_mailer import markdown
+from recap_mailer.errors import Diagnostic, SourceError
+from recap_mailer.links import with_utm
+from recap_mailer.model import Campaign
+from recap_mailer.templating import markup, render_template
+
+EMAIL_TEMPLATE = "email.mjml"
+
+#: Deeper markup than this is refused before the MJML engine sees it (deep nesting segfaults it,
+#: and lxml in premailer silently drops content past about 256 levels).
+MAX_NESTING = 100
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b[^>]*?(/?)>")
+_VOID = {"br", "img", "hr", "meta", "link", "input", "col", "area", "base", "source", "wbr",
+         "mj-breakpoint", "mj-all", "mj-class", "mj-image", "mj-spacer", "mj-divider"}
+_POSITION = re.compile(r"at position (\d+):(\d+)")
+
+
+class _FetchBlocked(Exception):
+    """Raised when premailer tries to load a stylesheet (not a ValueError: cssutils hides those)."""
+
+
+class _OfflinePremailer(Premailer):
+    """Premailer that can neither fetch nor read anything: no <link>, no CSS @import."""
+
+    def _parse_css_string(self, css_body: str, validate: bool = True) -> Any:
+        # premailer's own parse uses cssutils' default fetcher, which follows @import to
+        # http: and file: URLs even with allow_network=False.
+        return cssutils.CSSParser(fetcher=lambda url: None, validate=validate).parseString(css_body)
+
+    def _load_external(self, url: str) -> str:
+        raise _FetchBlocked(f"external stylesheet refused: {url}")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """The email at each stage: the MJML source and the final inlined HTML."""
+
+    mjml: str
+    html: str
+
+    @property
+    def size(self) -> int:
+        """Return the size of the HTML in bytes, as Gmail counts it for clipping."""
+        return len(self.html.encode("utf-8"))
+
+
+def email_context(campaign: Campaign) -> dict[str, Any]:
+    """Return what the email templates see."""
+    utm = campaign.email.utm
+
+    def track(url: str, content: str | None = None) -> str:
+        return with_utm(url, utm, content)
+
+    def prose(text: str, content: str | None = None) -> Any:
+        return markup(markdown.to_html(text, lambda href: with_utm(href, utm, content)))
+
+    blocks = [
+        (block, tuple(sessions))
+        for block, sessions in groupby(campaign.sessions, key=lambda s: s.block)
+    ]
+    return {
+        "campaign": campaign,
+        "email": campaign.email,
+        "event": campaign.event,
+        "theme": campaign.theme,
+        "blocks": blocks,
+        "featured_quotes": campaign.featured_quotes,
+        "session_quotes": _session_quotes(campaign),
+        "track": track,
+        "prose": prose,
+        "long_date": long_date(campaign),
+    }
+
+
+def long_date(campaign: Campaign) -> str:
+    """Return 'Thursday 14 September 2023', independent of the machine's locale."""
+    d = campaign.event.date
+    return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def _session_quotes(campaign: Campaign) -> dict[str, tuple[Any, ...]]:
+    """Return the quotes each session card shows: those not already featured at the top."""
+    return {s.id: tuple(q for q in campaign.quotes_for(s) if not q.featured)
+            for s in campaign.sessions}
+
+
+def render_mjml(campaign: Campaign, env: jinja2.Environment) -> str:
+    """Render the MJML source of the email."""
+    return render_template(env, EMAIL_TEMPLATE, **email_context(campaign))
+
+
+def compile_mjml(source: str, template: str = EMAIL_TEMPLATE) -> str:
+    """Compile MJML to HTML with the MRML engine; engine failures become diagnostics."""
+    _check_nesting(source, template)
+    try:
+        return mjml.mjml2html(source, fonts={}, disable_comments=False)
+    except ValueError as exc:
+        raise SourceError([_engine_diagnostic(source, template, str(exc))]) from None
+    except BaseException as exc:  # PanicException derives from BaseException, not Exception.
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise SourceError([Diagnostic(template, 0, 0, "error",
+                                      f"MJML engine failed: {exc}")]) from None
+
+
+def _engine_diagnostic(source: str, template: str, message: str) -> Diagnostic:
+    """Turn MRML's byte offsets into a line and column of the rendered MJML."""
+    match = _POSITION.search(message)
+    if not match:
+        return Diagnostic(template, 0, 0, "error", f"MJML: {message}")
+    offset = int(match[1])
+    before = source.encode("utf-8")[:offset].decode("utf-8", "replace")
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
+    snippet = source.splitlines()[line - 1].strip()[:80] if source else ""
+    return Diagnostic(template, 0, 0, "error",
+                      f"MJML: {message} (rendered line {line}, column {col}: {snippet})")
+
+
+def _check_nesting(source: str, template: str) -> None:
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(source):
+        if self_closing or name.lower() in _VOID:
+            continue
+        depth += -1 if closing else 1
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            raise SourceError([Diagnostic(template, 0, 0, "error",
+                                          f"markup is nested more than {MAX_NESTING} levels deep; "
+                                          "refusing to render it")])
+
+
+_SPACED_TAG = re.compile(r"\{\{(?:%20)+(\w+)(?:%20)+\}\}")
+_INLINE_STYLE = re.compile(r' style="[^"]*"')
+_STYLE_OPEN = re.compile(r"<style\b([^>]*)>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+
+#: The comment that marks the template's style block to inline into elements.
+INLINE_MARKER = "/* inline */"
+
+
+def _mark_styles(html: str) -> str:
+    """Let premailer inline only the template's marked block, not MRML's reset CSS.
+
+    MRML's reset (``table, td { border-collapse ... }``) inlined into every cell costs about
+    a fifth of the email's size and is already in <style> for the clients that read it.
+    """
+    def mark(match: re.Match[str]) -> str:
+        attrs, body = match[1], match[2]
+        if INLINE_MARKER in body:
+            return f"<style{attrs}>{body.replace(INLINE_MARKER, '')}</style>"
+        return f'<style{attrs} data-premailer="ignore">{body}</style>'
+
+    return _STYLE_OPEN.sub(mark, html)
+
+
+def inline_css(html: str) -> str:
+    """Inline CSS with premailer, offline; keep the doctype, media queries and merge tags."""
+    html = re.sub(r"^<!doctype html>", "<!DOCTYPE html>", _mark_styles(html), flags=re.IGNORECASE)
+    inlined = _OfflinePremailer(
+        html,
+        allow_network=False,
+        allow_loading_external_files=False,
+        keep_style_tags=True,
+        strip_important=False,
+        remove_classes=False,
+        disable_link_rewrites=True,
+        disable_validation=True,
+        cache_css_parsing=False,
+        cssutils_logging_level=logging.CRITICAL,
+    ).transform(pretty_print=False)
+    if not inlined.lstrip().lower().startswith("<!doctype"):
+        inlined = "<!DOCTYPE html>\n" + inlined
+    # lxml writes the spaces of a merge tag such as {{ UnsubscribeURL }} as %20.
+    inlined = _SPACED_TAG.sub(r"{{ \1 }}", inlined)
+    # premailer separates declarations with "; "; every byte counts against Gmail's clip.
+    return _INLINE_STYLE.sub(lambda m: m[0].replace("; ", ";"), inlined)
+
+
+def render_email(campaign: Campaign, env: jinja2.Environment) -> RenderedEmail:
+    """Render the campaign's email: MJML source and final HTML."""
+    source = render_mjml(campaign, env)
+    return RenderedEmail(mjml=source, html=inline_css(compile_mjml(source)))

@@ -1,0 +1,259 @@
+"""The recap source format: every key, its kind and its help, and the JSON Schema made from it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from recap_mailer.model import PLATFORMS, SESSION_KINDS, UNSUBSCRIBE_TAGS
+from recap_mailer.spec import (
+    Choice,
+    Colour,
+    Day,
+    Email,
+    Field,
+    Flag,
+    Items,
+    Link,
+    Moment,
+    Number,
+    Record,
+    Text,
+    TimeRange,
+    Zone,
+)
+
+FORMAT_VERSION = 1
+
+_ID = Text(max_length=64, pattern=r"[a-z0-9][a-z0-9-]*",
+           pattern_hint="must be lower-case letters, digits and hyphens, like 'deep-dive-1'")
+_NAME = Text(max_length=120)
+_HASHTAG = Text(max_length=64, pattern=r"#?[^\W_][\w]*",
+                pattern_hint="must be one word of letters, digits and underscores, like SOC23")
+
+HANDLE_PATTERNS = {
+    "x": (r"@?[A-Za-z0-9_]{1,15}", "an X handle like @golab (letters, digits, _; 15 at most)"),
+    "bluesky": (r"@?[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,}",
+                "a Bluesky handle like @name.bsky.social"),
+    "mastodon": (r"@?[A-Za-z0-9_]{1,30}@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+                 "a Mastodon address like @name@server.social"),
+    "linkedin": (r"@?[^\n@]{1,100}", "a LinkedIn page or member name"),
+    "threads": (r"@?[A-Za-z0-9._]{1,30}", "a Threads handle like @golab"),
+    "instagram": (r"@?[A-Za-z0-9._]{1,30}", "an Instagram handle like @golab"),
+}
+
+HANDLES = Record(
+    doc="Handles per platform, with or without the leading @.",
+    fields={
+        platform: Field(Text(max_length=120, pattern=pattern, pattern_hint=f"must be {hint}"),
+                        f"Handle on {platform}.")
+        for platform, (pattern, hint) in HANDLE_PATTERNS.items()
+    },
+)
+
+IMAGE = Record(
+    doc="An image hosted on the web.",
+    fields={
+        "src": Field(Link(schemes=("https",)), "https address of the image.", required=True),
+        "alt": Field(Text(max_length=300), "Alt text: what the image shows.", required=True),
+        "width": Field(Number(minimum=16, maximum=600), "Display width in pixels (600 at most)."),
+    },
+)
+
+EMAIL = Record(
+    doc="The newsletter: envelope, framing and footer.",
+    fields={
+        "subject": Field(Text(max_length=200), "Subject line.", required=True),
+        "preheader": Field(Text(max_length=300),
+                           "Inbox preview text after the subject (50-140 characters).",
+                           required=True),
+        "from": Field(Record(fields={
+            "name": Field(_NAME, "Sender's display name.", required=True),
+            "address": Field(Email(), "Sender's address.", required=True),
+        }), "Sender.", required=True),
+        "reply_to": Field(Email(), "Reply-To address."),
+        "test_recipients": Field(Items(Email(), max_items=50),
+                                 "Addresses a test send goes to (To: of email.eml)."),
+        "service": Field(Choice(options=("generic", *UNSUBSCRIBE_TAGS)),
+                         "Email service it goes out through; sets the unsubscribe merge tag.",
+                         default="generic"),
+        "unsubscribe_url": Field(Link(),
+                                 "Unsubscribe address (required for the generic service; "
+                                 "for others, an https one-click address for List-Unsubscribe)."),
+        "list_id": Field(Text(max_length=200, pattern=r"[A-Za-z0-9._-]+(\.[A-Za-z0-9-]+)+",
+                              pattern_hint="must look like newsletter.example.org"),
+                         "List-Id of the mailing list, like newsletter.golab.example."),
+        "postal_address": Field(Text(max_length=300, multiline=True),
+                                "The organisation's postal address (required by law).",
+                                required=True),
+        "send_at": Field(Moment(), "When the email goes out, local to the event's time zone.",
+                         required=True),
+        "intro": Field(Text(max_length=3000, multiline=True, markdown=True),
+                       "Opening paragraph(s), Markdown.", required=True),
+        "call_to_action": Field(Record(fields={
+            "text": Field(Text(max_length=60), "Button label.", required=True),
+            "url": Field(Link(), "Where the button goes.", required=True),
+        }), "One button after the sessions."),
+        "utm": Field(Record(fields={
+            "source": Field(Text(max_length=60, pattern=r"[A-Za-z0-9._-]+"), "utm_source.",
+                            default="newsletter"),
+            "medium": Field(Text(max_length=60, pattern=r"[A-Za-z0-9._-]+"), "utm_medium.",
+                            default="email"),
+            "campaign": Field(Text(max_length=60, pattern=r"[A-Za-z0-9._-]+"),
+                              "utm_campaign (defaults to the campaign's folder name)."),
+        }), "Tracking parameters added to every web link."),
+    },
+)
+
+EVENT = Record(
+    doc="The event and the day this recap covers.",
+    fields={
+        "name": Field(Text(max_length=200), "Full name of the event.", required=True),
+        "short_name": Field(Text(max_length=40), "Short name, like SOC23.", required=True),
+        "day_label": Field(Text(max_length=60), "Which day this recap covers, like 'Day 1'.",
+                           required=True),
+        "date": Field(Day(), "The date of this day, YYYY-MM-DD.", required=True),
+        "end_date": Field(Day(), "Last date of a multi-day event."),
+        "timezone": Field(Zone(), "IANA time zone of the event, like Europe/London.",
+                          required=True),
+        "venue": Field(Text(max_length=200), "Where it took place.", required=True),
+        "website": Field(Link(), "The event's website."),
+        "recap_url": Field(Link(), "The web page of this recap.", required=True),
+        "hashtags": Field(Items(_HASHTAG, max_items=10), "Event hashtags, like SOC23."),
+        "handles": Field(HANDLES, "The organisation's handles per platform."),
+    },
+)
+
+PERSON = Record(
+    doc="Someone named in the recap.",
+    fields={
+        "id": Field(_ID, "Identifier used by sessions and quotes.", required=True),
+        "name": Field(_NAME, "Name, without honorific.", required=True),
+        "honorific": Field(Text(max_length=30), "Honorific as the recap writes it: Professor, Dr."),
+        "role": Field(Text(max_length=200), "Role at the event or job title."),
+        "affiliation": Field(Text(max_length=200), "Organisation."),
+        "handles": Field(HANDLES, "Handles per platform."),
+    },
+)
+
+SESSION = Record(
+    doc="One session of the day.",
+    fields={
+        "id": Field(_ID, "Identifier used by quotes and in utm_content.", required=True),
+        "title": Field(Text(max_length=300), "Title.", required=True),
+        "kind": Field(Choice(options=tuple(SESSION_KINDS)), "What kind of session.",
+                      required=True),
+        "block": Field(Text(max_length=80), "Heading the session sits under, like 'Morning'."),
+        "time": Field(TimeRange(), "Local time: 09:30 or 09:30-10:45."),
+        "chair": Field(_ID, "Id of the person who chaired."),
+        "speakers": Field(Items(_ID, max_items=50), "Ids of the speakers."),
+        "summary": Field(Text(max_length=4000, multiline=True, markdown=True),
+                         "What happened, in Markdown.", required=True),
+        "recording": Field(Link(schemes=("https",)), "Where to watch it (https)."),
+        "image": Field(IMAGE, "An image for the session card."),
+        "featured": Field(Flag(), "Shown in full even in a long email.", default=False),
+    },
+)
+
+QUOTE = Record(
+    doc="A key quote, verbatim.",
+    fields={
+        "id": Field(_ID, "Identifier.", required=True),
+        "text": Field(Text(max_length=1000, multiline=True), "The words, verbatim, no quote marks.",
+                      required=True),
+        "speaker": Field(_ID, "Id of the person who said it.", required=True),
+        "session": Field(_ID, "Id of the session it was said in.", required=True),
+        "featured": Field(Flag(), "Given prominence in the email.", default=False),
+        "priority": Field(Number(minimum=1, maximum=1000),
+                          "Order of importance, 1 first (posts go out in this order).",
+                          default=100),
+    },
+)
+
+PLATFORM = Record(
+    doc="Settings for one platform.",
+    fields={
+        "enabled": Field(Flag(), "Write posts for this platform.", default=True),
+        "extra_hashtags": Field(Items(_HASHTAG, max_items=10),
+                                "Hashtags added when room allows."),
+        "limit": Field(Number(minimum=100, maximum=100_000),
+                       "Character limit, where the server sets its own (Mastodon)."),
+        "server": Field(Text(max_length=200, pattern=r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+                             pattern_hint="must be a host name like mastodon.social"),
+                        "The Mastodon server posts go out from."),
+    },
+)
+
+SOCIAL = Record(
+    doc="Social posts built around the key quotes.",
+    fields={
+        "platforms": Field(Record(fields={p: Field(PLATFORM, f"Posts for {p}.")
+                                          for p in PLATFORMS}),
+                           "Platforms to write posts for, with their settings."),
+    },
+)
+
+SCHEDULE = Record(
+    doc="When the posts go out.",
+    fields={
+        "start": Field(Moment(), "First possible slot, local to the event's time zone."),
+        "cadence": Field(Text(max_length=500),
+                         "An RFC 5545 RRULE, or a friendly form: 'weekdays at 09:00 and 13:00'."),
+        "min_gap_minutes": Field(Number(minimum=0, maximum=10080),
+                                 "Least time between two posts on one platform.", default=60),
+    },
+)
+
+THEME = Record(
+    doc="Brand colours (light and dark) and logo.",
+    fields={
+        "primary": Field(Colour(), "Headings, links and buttons."),
+        "accent": Field(Colour(), "Quote rules and highlights."),
+        "background": Field(Colour(), "Page background."),
+        "surface": Field(Colour(), "Card background."),
+        "text": Field(Colour(), "Body text."),
+        "muted": Field(Colour(), "Secondary text."),
+        "dark_background": Field(Colour(), "Page background in dark mode."),
+        "dark_surface": Field(Colour(), "Card background in dark mode."),
+        "dark_text": Field(Colour(), "Body text in dark mode."),
+        "dark_primary": Field(Colour(), "Headings and links in dark mode."),
+        "font_family": Field(Text(max_length=200, pattern=r"[A-Za-z0-9 ,'\"-]+",
+                                  pattern_hint="must be a CSS font list like 'Georgia, serif'"),
+                             "CSS font stack (system fonts; nothing is downloaded)."),
+        "logo": Field(IMAGE, "Logo shown in the header."),
+    },
+)
+
+RECAP = Record(
+    doc="A recap-mailer source: one event day's recap.",
+    fields={
+        "version": Field(Choice(options=(FORMAT_VERSION,)), "Format version (1).",  # type: ignore[arg-type]
+                         required=True),
+        "lang": Field(Text(max_length=35, pattern=r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*",
+                           pattern_hint="must be a language tag like en or en-GB"),
+                      "Language of the text (BCP 47).", default="en"),
+        "email": Field(EMAIL, "The newsletter.", required=True),
+        "event": Field(EVENT, "The event.", required=True),
+        "people": Field(Items(PERSON, max_items=2000), "Everyone named.", required=True),
+        "sessions": Field(Items(SESSION, min_items=1, max_items=1000), "The sessions, in order.",
+                          required=True),
+        "quotes": Field(Items(QUOTE, max_items=1000), "Key quotes."),
+        "social": Field(SOCIAL, "Social posts."),
+        "schedule": Field(SCHEDULE, "Posting schedule."),
+        "theme": Field(THEME, "Colours and logo."),
+    },
+)
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of the recap format, for editors."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "recap-mailer recap source",
+        **RECAP.schema(),
+    }
+
+
+def json_schema_text() -> str:
+    """Return the JSON Schema as stable, pretty JSON."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,181 @@
+"""Read a recap source: YAML parsed to plain data, with the line and column of every value."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from recap_mailer.errors import Diagnostic, SourceError, single_error
+
+#: A source larger than this is refused before parsing (a recap is a few tens of KB).
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+
+SOURCE_NAME = "recap.yaml"
+
+Path_ = tuple[str | int, ...]
+
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
+_PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+class _NoImplicitResolver(yaml.resolver.BaseResolver):
+    """Resolve nothing implicitly: we type plain scalars ourselves (no sexagesimal 9:30 == 570)."""
+
+
+class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
+                yaml.composer.Composer, _NoImplicitResolver):
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _NoImplicitResolver.__init__(self)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A parsed recap source: plain data plus where each piece stands in the file."""
+
+    path: str
+    text: str
+    data: Any
+    value_marks: dict[Path_, tuple[int, int]] = field(repr=False)
+    key_marks: dict[Path_, tuple[int, int]] = field(repr=False)
+
+    @property
+    def directory(self) -> Path:
+        """Return the campaign folder holding this source."""
+        return Path(self.path).parent
+
+    def mark(self, at: Path_, *, key: bool = False) -> tuple[int, int]:
+        """Return the 1-based (line, col) of a value (or its key), falling back to its parents."""
+        marks = self.key_marks if key else self.value_marks
+        while True:
+            if at in marks:
+                return marks[at]
+            if key and at in self.value_marks:
+                return self.value_marks[at]
+            if not at:
+                return (1, 1)
+            at = at[:-1]
+
+    def diagnostic(self, at: Path_, severity: str, message: str, *,
+                   key: bool = False) -> Diagnostic:
+        """Build a diagnostic pointing at ``at``."""
+        line, col = self.mark(at, key=key)
+        return Diagnostic(self.path, line, col, severity, message)  # type: ignore[arg-type]
+
+
+def format_path(at: Path_) -> str:
+    """Render a data path the way a user reads it: ``sessions[2].speakers[0]``."""
+    out = ""
+    for part in at:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out or "(top level)"
+
+
+def read_source(path: Path) -> Source:
+    """Read and parse the recap source at ``path``."""
+    shown = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise single_error(shown, f"cannot read the recap source: {exc.strerror}") from None
+    if size > MAX_SOURCE_BYTES:
+        raise single_error(
+            shown, f"the recap source is {size:,} bytes; the most it may be is {MAX_SOURCE_BYTES:,}"
+        )
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise single_error(shown, f"the recap source is not UTF-8 (byte {exc.start})") from None
+    return parse_source(text, shown)
+
+
+def parse_source(text: str, path: str = SOURCE_NAME) -> Source:
+    """Parse recap YAML text into plain data with marks; raise SourceError on bad YAML."""
+    text = text.removeprefix("\ufeff")
+    try:
+        node = _Composer(text).get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SourceError([Diagnostic(path, line, col, "error", f"YAML: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise single_error(path, f"YAML: {exc}", 1, 1) from None
+    builder = _Builder(path)
+    data = builder.build(node, ()) if node is not None else None
+    if builder.errors:
+        raise SourceError(sorted(builder.errors))
+    return Source(path, text, data, builder.value_marks, builder.key_marks)
+
+
+class _Builder:
+    """Turn a composed YAML node tree into plain Python values, recording marks."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.value_marks: dict[Path_, tuple[int, int]] = {}
+        self.key_marks: dict[Path_, tuple[int, int]] = {}
+        self.errors: list[Diagnostic] = []
+        self._seen: set[int] = set()
+
+    def _error(self, node: yaml.Node, message: str) -> None:
+        mark = node.start_mark
+        self.errors.append(Diagnostic(self.path, mark.line + 1, mark.column + 1, "error", message))
+
+    def build(self, node: yaml.Node, at: Path_) -> Any:
+        # An alias reuses a node; expanding them is how "billion laughs" sources explode.
+        if id(node) in self._seen:
+            self._error(node, "YAML anchors and aliases are not supported; write the value out")
+            return None
+        self._seen.add(id(node))
+        self.value_marks[at] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.tag not in _PLAIN_TAGS:
+            self._error(node, f"YAML tags such as {node.tag!r} are not allowed")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self._error(key_node, "a key must be plain text")
+                    continue
+                key = key_node.value
+                if key in result:
+                    self._error(key_node, f"duplicate key '{key}'")
+                    continue
+                self.key_marks[(*at, key)] = (
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+                result[key] = self.build(value_node, (*at, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*at, i)) for i, item in enumerate(node.value)]
+        return _scalar(node)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    """Type a scalar the way YAML 1.2's core schema would, minus timestamps."""
+    value = node.value
+    if node.style is not None:  # quoted or block scalars are always text
+        return value
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("", "~", "null"):
+        return None
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    return value

@@ -1,0 +1,471 @@
+"""Small typed building blocks that both check a source and describe it as JSON Schema."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil import parser as dateparser
+
+from recap_mailer.errors import Diagnostic
+from recap_mailer.source import Path_, Source, format_path
+
+
+class Invalid:
+    """Marker for a value that failed its check (its error is already reported)."""
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID: Any = Invalid()
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+_LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
+
+
+class Checker:
+    """Collects every diagnostic of one pass over a source."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, at: Path_, message: str, *, key: bool = False) -> None:
+        """Report an error at ``at``, prefixed with the field's path."""
+        self._add(at, "error", message, key)
+
+    def warning(self, at: Path_, message: str, *, key: bool = False) -> None:
+        """Report an advisory at ``at``."""
+        self._add(at, "warning", message, key)
+
+    def _add(self, at: Path_, severity: str, message: str, key: bool) -> None:
+        self.diagnostics.append(
+            self.source.diagnostic(at, severity, f"{format_path(at)}: {message}", key=key)
+        )
+
+
+def describe(value: Any) -> str:
+    """Name a value's YAML type the way a user would."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+class Kind:
+    """A kind of value in the recap format."""
+
+    expected = "a value"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        """Return the value converted, or INVALID after reporting why."""
+        raise NotImplementedError
+
+    def schema(self) -> dict[str, Any]:
+        """Return this kind as a JSON Schema fragment."""
+        raise NotImplementedError
+
+    def _wrong_type(self, value: Any, at: Path_, checker: Checker) -> Any:
+        checker.error(at, f"expected {self.expected}, got {describe(value)}")
+        return INVALID
+
+
+@dataclass
+class Text(Kind):
+    """A string; single line unless ``multiline``; optionally Markdown prose."""
+
+    min_length: int = 1
+    max_length: int = 2000
+    multiline: bool = False
+    pattern: str | None = None
+    pattern_hint: str = ""
+    markdown: bool = False
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return "text"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool) and not self.markdown:
+            value = str(value)
+        if not isinstance(value, str):
+            return self._wrong_type(value, at, checker)
+        if not self.multiline and _LINE_BREAK.search(value):
+            checker.error(at, "must be a single line (no line breaks)")
+            return INVALID
+        if _CONTROL.search(value):
+            checker.error(at, "contains a control character")
+            return INVALID
+        stripped = value.strip()
+        if len(stripped) < self.min_length:
+            checker.error(at, "must not be empty" if self.min_length == 1
+                          else f"must be at least {self.min_length} characters")
+            return INVALID
+        if len(stripped) > self.max_length:
+            checker.error(
+                at, f"is {len(stripped)} characters long; the most allowed is {self.max_length}"
+            )
+            return INVALID
+        if self.pattern and not re.fullmatch(self.pattern, stripped):
+            checker.error(at, self.pattern_hint or f"must match {self.pattern}")
+            return INVALID
+        return stripped
+
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "string", "minLength": self.min_length,
+                               "maxLength": self.max_length}
+        if self.pattern:
+            out["pattern"] = f"^(?:{self.pattern})$"
+        return out
+
+
+#: Schemes a link may use; everything else (javascript:, data:, http:, //host) is refused.
+LINK_SCHEMES = ("https", "mailto")
+_EMAIL = r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+"
+
+
+def link_problem(url: str, schemes: tuple[str, ...] = LINK_SCHEMES) -> str | None:
+    """Say what is wrong with a link, or None when it is a safe https: or mailto: address."""
+    if url != url.strip() or any(c.isspace() for c in url) or _CONTROL.search(url):
+        return "a link must not contain spaces or control characters"
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    wanted = " or ".join(f"{s}:" for s in schemes)
+    if scheme not in schemes or parts.scheme != scheme:
+        return f"a link must start with {wanted} (got {url[:40]!r})"
+    if scheme == "https":
+        host = parts.hostname or ""
+        if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", host) or "." not in host:
+            return f"a link needs a host name after https:// (got {url[:60]!r})"
+        if parts.username or parts.password:
+            return "a link must not carry a user name or password"
+    if scheme == "mailto" and not re.fullmatch(_EMAIL, parts.path):
+        return f"a mailto: link needs one email address (got {url[:60]!r})"
+    return None
+
+
+@dataclass
+class Link(Kind):
+    """An https: (or mailto:) address."""
+
+    schemes: tuple[str, ...] = LINK_SCHEMES
+    expected = "a link"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if not isinstance(value, str):
+            return self._wrong_type(value, at, checker)
+        problem = link_problem(value, self.schemes)
+        if problem:
+            checker.error(at, problem)
+            return INVALID
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "uri",
+                "pattern": "^(" + "|".join(f"{s}:" for s in self.schemes) + ")"}
+
+
+@dataclass
+class Email(Kind):
+    """A bare email address."""
+
+    expected = "an email address"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if not isinstance(value, str):
+            return self._wrong_type(value, at, checker)
+        if not re.fullmatch(_EMAIL, value) or len(value) > 254:
+            checker.error(at, f"is not an email address: {value[:60]!r}")
+            return INVALID
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "email"}
+
+
+@dataclass
+class Choice(Kind):
+    """One of a fixed set of words."""
+
+    options: tuple[str, ...] = ()
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if value not in self.options:
+            shown = value if isinstance(value, str) else describe(value)
+            checker.error(at, f"'{shown}' is not one of: {', '.join(self.options)}"
+                          + did_you_mean(str(value), self.options))
+            return INVALID
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return {"enum": list(self.options)}
+
+
+@dataclass
+class Flag(Kind):
+    """true or false."""
+
+    expected = "true or false"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if not isinstance(value, bool):
+            return self._wrong_type(value, at, checker)
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+
+@dataclass
+class Number(Kind):
+    """A whole number within bounds."""
+
+    minimum: int = 0
+    maximum: int = 1_000_000
+    expected = "a whole number"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return self._wrong_type(value, at, checker)
+        if not self.minimum <= value <= self.maximum:
+            checker.error(at, f"must be between {self.minimum} and {self.maximum}, got {value}")
+            return INVALID
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?\Z")
+
+
+@dataclass
+class Day(Kind):
+    """A calendar date written YYYY-MM-DD."""
+
+    expected = "a date (YYYY-MM-DD)"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if not isinstance(value, str):
+            return self._wrong_type(value, at, checker)
+        if not _ISO_DATE.match(value):
+            checker.error(at, f"'{value}' is ambiguous or not a date; write it as YYYY-MM-DD")
+            return INVALID
+        try:
+            return dateparser.isoparse(value).date()
+        except ValueError:
+            checker.error(at, f"'{value}' is not a real date")
+            return INVALID
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date"}
+
+
+@dataclass
+class Moment(Kind):
+    """A date and time, YYYY-MM-DDTHH:MM; local to the event unless it has an offset."""
+
+    expected = "a date and time (YYYY-MM-DDTHH:MM)"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if not isinstance(value, str):
+            return self._wrong_type(value, at, checker)
+        if not _ISO_DATETIME.match(value):
+            checker.error(at, f"'{value}' is not a date and time; write it as YYYY-MM-DDTHH:MM")
+            return INVALID
+        try:
+            return dateparser.isoparse(value.replace(" ", "T"))
+        except ValueError:
+            checker.error(at, f"'{value}' is not a real date and time")
+            return INVALID
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": _ISO_DATETIME.pattern.removesuffix(r"\Z")}
+
+
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})\Z")
+
+
+@dataclass
+class TimeRange(Kind):
+    """A time of day, or a range: 09:30 or 09:30-10:45."""
+
+    expected = "a time (HH:MM or HH:MM-HH:MM)"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if not isinstance(value, str):
+            return self._wrong_type(value, at, checker)
+        parts = [p.strip() for p in re.split(r"\s*[-–]\s*", value)]
+        times: list[time] = []
+        for part in parts:
+            match = _CLOCK.match(part)
+            if not match or int(match[1]) > 23 or int(match[2]) > 59:
+                checker.error(at, f"'{value}' is not a time; write HH:MM or HH:MM-HH:MM")
+                return INVALID
+            times.append(time(int(match[1]), int(match[2])))
+        if len(times) > 2 or (len(times) == 2 and times[1] <= times[0]):
+            checker.error(at, f"'{value}' is not a time range that ends after it starts")
+            return INVALID
+        return (times[0], times[1] if len(times) == 2 else None)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^\d{1,2}:\d{2}(\s*[-–]\s*\d{1,2}:\d{2})?$"}
+
+
+@dataclass
+class Zone(Kind):
+    """An IANA time zone name such as Europe/London."""
+
+    expected = "a time zone name"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if not isinstance(value, str):
+            return self._wrong_type(value, at, checker)
+        try:
+            if ("/" not in value and value != "UTC") or ".." in value:
+                raise ZoneInfoNotFoundError(value)
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            checker.error(at, f"unknown time zone '{value}'; use an IANA name like Europe/London")
+            return INVALID
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "examples": ["Europe/London", "America/New_York"]}
+
+
+@dataclass
+class Colour(Kind):
+    """A colour written #rrggbb."""
+
+    expected = "a colour (#rrggbb)"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if not isinstance(value, str) or not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
+            checker.error(at, f"expected a colour written #rrggbb, got {value!r}")
+            return INVALID
+        return value.lower()
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$"}
+
+
+@dataclass
+class Items(Kind):
+    """A list of one kind."""
+
+    item: Kind = field(default_factory=Text)
+    min_items: int = 0
+    max_items: int = 1000
+    expected = "a list"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if not isinstance(value, list):
+            return self._wrong_type(value, at, checker)
+        if len(value) < self.min_items:
+            checker.error(at, f"needs at least {self.min_items} item(s)")
+            return INVALID
+        if len(value) > self.max_items:
+            checker.error(at, f"has {len(value)} items; the most allowed is {self.max_items}")
+            return INVALID
+        result = [self.item.check(v, (*at, i), checker) for i, v in enumerate(value)]
+        return INVALID if any(r is INVALID for r in result) else tuple(result)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": self.item.schema(), "minItems": self.min_items,
+                "maxItems": self.max_items}
+
+
+@dataclass
+class Field:
+    """One key of a mapping: its kind, whether it must be there, its default, its help."""
+
+    kind: Kind
+    doc: str
+    required: bool = False
+    default: Any = None
+
+
+@dataclass
+class Record(Kind):
+    """A mapping with known keys; unknown keys are errors with a suggestion."""
+
+    fields: Mapping[str, Field] = field(default_factory=dict)
+    doc: str = ""
+    build: Callable[[dict[str, Any]], Any] | None = None
+    expected = "a mapping"
+
+    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            return self._wrong_type(value, at, checker)
+        result: dict[str, Any] = {}
+        ok = True
+        for key in value:
+            if key not in self.fields:
+                checker.error((*at, key), "unknown key" + did_you_mean(key, self.fields), key=True)
+                ok = False
+        for name, spec in self.fields.items():
+            if name not in value or value[name] is None:
+                if spec.required:
+                    checker.error(at, f"missing required key '{name}'", key=True)
+                    ok = False
+                result[name] = spec.default
+                continue
+            converted = spec.kind.check(value[name], (*at, name), checker)
+            ok = ok and converted is not INVALID
+            result[name] = converted
+        if not ok:
+            return INVALID
+        return self.build(result) if self.build else result
+
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                name: {**spec.kind.schema(), "description": spec.doc}
+                for name, spec in self.fields.items()
+            },
+        }
+        required = [name for name, spec in self.fields.items() if spec.required]
+        if required:
+            out["required"] = required
+        if self.doc:
+            out["description"] = self.doc
+        return out
+
+
+def did_you_mean(word: str, options: Any) -> str:
+    """Return ``; did you mean 'x'?`` for the closest option, or nothing."""
+    close = difflib.get_close_matches(word.lower(), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def local_moment(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Attach the event's zone to a naive date-time; convert an offset one into that zone."""
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+
+
+__all__ = [
+    "INVALID", "Checker", "Choice", "Colour", "Day", "Email", "Field", "Flag", "Items", "Kind",
+    "Link", "Moment", "Number", "Record", "Text", "TimeRange", "Zone", "did_you_mean",
+    "link_problem", "local_moment",
+]

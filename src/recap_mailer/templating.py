@@ -1,0 +1,86 @@
+"""The one Jinja environment: campaign templates over the default theme, autoescape for markup."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from recap_mailer.errors import Diagnostic, SourceError
+
+_HERE = Path(__file__).resolve().parent
+#: Where the default theme lives: inside the wheel, or at the top of a source checkout.
+DEFAULT_TEMPLATES = next(
+    (p for p in (_HERE / "templates", _HERE.parents[1] / "templates") if p.is_dir()),
+    _HERE / "templates",
+)
+
+_ESCAPED = ("mjml", "html", "htm", "xml")
+
+
+def _autoescape(name: str | None) -> bool:
+    # Markup templates escape everything; .txt templates are plain text and must not.
+    return name is None or name.rsplit(".", 1)[-1] in _ESCAPED
+
+
+def make_environment(campaign_dir: Path | None,
+                     filters: dict[str, Callable[..., Any]] | None = None) -> jinja2.Environment:
+    """Return the environment; ``campaign_dir/templates`` overrides the default theme."""
+    search = [DEFAULT_TEMPLATES]
+    if campaign_dir is not None and (campaign_dir / "templates").is_dir():
+        search.insert(0, campaign_dir / "templates")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(filters or {})
+    return env
+
+
+def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
+    """Render one template; errors become diagnostics pointing into the template file."""
+    try:
+        template = env.get_template(name)
+        return template.render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = exc.filename or exc.name or name
+        raise SourceError([Diagnostic(_shown(where), exc.lineno or 1, 1, "error",
+                                      f"template: {exc.message}")]) from None
+    except jinja2.TemplateNotFound as exc:
+        raise SourceError([Diagnostic(name, 0, 0, "error",
+                                      f"template not found: {exc.name}")]) from None
+    except jinja2.TemplateError as exc:
+        filename, line = _template_frame(exc, env)
+        raise SourceError([Diagnostic(_shown(filename or name), line, 1 if line else 0, "error",
+                                      f"template: {exc}")]) from None
+
+
+def _template_frame(exc: BaseException, env: jinja2.Environment) -> tuple[str | None, int]:
+    """Find the innermost template file and line in a render error's traceback."""
+    found: tuple[str | None, int] = (None, 0)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".mjml", ".txt", ".html", ".j2")):
+            found = (frame.filename, frame.lineno or 0)
+    return found
+
+
+def _shown(filename: str) -> str:
+    """Show a template path relative to the working folder when it lies inside it."""
+    try:
+        return str(Path(filename).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return filename
+
+
+def markup(html: str) -> Markup:
+    """Mark HTML we made (and sanitised) as safe for an autoescaped template."""
+    return Markup(html)

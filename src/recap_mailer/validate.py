@@ -1,0 +1,178 @@
+"""Turn a parsed source into a Campaign, or report every problem with it at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recap_mailer import model
+from recap_mailer.errors import Diagnostic, SourceError
+from recap_mailer.schema import RECAP
+from recap_mailer.source import Path_, Source
+from recap_mailer.spec import INVALID, Checker, did_you_mean, local_moment
+
+PREHEADER_RANGE = (50, 140)
+
+
+def validate(source: Source, slug: str) -> tuple[model.Campaign, tuple[Diagnostic, ...]]:
+    """Return the campaign and its warnings; raise SourceError listing every error."""
+    checker = Checker(source)
+    data = RECAP.check(source.data, (), checker)
+    if data is not INVALID:
+        _check_references(data, checker)
+        _advise(data, checker)
+    errors = [d for d in checker.diagnostics if d.severity == "error"]
+    if errors or data is INVALID:
+        raise SourceError(sorted(checker.diagnostics))
+    warnings = tuple(sorted(checker.diagnostics))
+    return _build(data, slug), warnings
+
+
+def _check_references(data: dict[str, Any], checker: Checker) -> None:
+    """Report duplicate ids and references to ids that do not exist."""
+    people = _index(data["people"], "people", "person", checker)
+    sessions = _index(data["sessions"], "sessions", "session", checker)
+    _index(data["quotes"] or (), "quotes", "quote", checker)
+
+    def ref(value: str | None, at: Path_, known: dict[str, Any], what: str) -> None:
+        if value is not None and value not in known:
+            checker.error(at, f"unknown {what} '{value}'" + did_you_mean(value, known))
+
+    for i, session in enumerate(data["sessions"]):
+        ref(session["chair"], ("sessions", i, "chair"), people, "person")
+        for j, speaker in enumerate(session["speakers"] or ()):
+            ref(speaker, ("sessions", i, "speakers", j), people, "person")
+    for i, quote in enumerate(data["quotes"] or ()):
+        ref(quote["speaker"], ("quotes", i, "speaker"), people, "person")
+        ref(quote["session"], ("quotes", i, "session"), sessions, "session")
+        session = sessions.get(quote["session"])
+        if session and quote["speaker"] in people:
+            on_stage = {session["chair"], *(session["speakers"] or ())}
+            if quote["speaker"] not in on_stage:
+                checker.warning(("quotes", i, "speaker"),
+                                f"'{quote['speaker']}' is not a speaker or chair of session "
+                                f"'{quote['session']}'")
+
+
+def _index(items: tuple[dict[str, Any], ...], key: str, what: str,
+           checker: Checker) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for i, item in enumerate(items):
+        if item["id"] in found:
+            checker.error((key, i, "id"), f"duplicate {what} id '{item['id']}'")
+        else:
+            found[item["id"]] = item
+    return found
+
+
+def _advise(data: dict[str, Any], checker: Checker) -> None:
+    """Report what is allowed but probably a mistake; also the checks that span fields."""
+    email, event = data["email"], data["event"]
+    low, high = PREHEADER_RANGE
+    length = len(email["preheader"])
+    if not low <= length <= high:
+        checker.warning(("email", "preheader"),
+                        f"is {length} characters; inboxes show {low}-{high}")
+    if email["service"] == "generic" and not email["unsubscribe_url"]:
+        checker.error(("email", "service"),
+                      "the generic service needs email.unsubscribe_url (an https: or mailto: link)")
+    if event["end_date"] and event["end_date"] < event["date"]:
+        checker.error(("event", "end_date"), "is before event.date")
+    send_at = local_moment(email["send_at"], event["timezone"])
+    if send_at.date() < event["date"]:
+        checker.warning(("email", "send_at"), "is before the event day")
+    for i, quote in enumerate(data["quotes"] or ()):
+        text = quote["text"]
+        if len(text) > 1 and text[0] in "\"“‘'" and text[-1] in "\"”’'":
+            checker.warning(("quotes", i, "text"),
+                            "leave out the surrounding quotation marks; they are added for you")
+
+
+def _build(data: dict[str, Any], slug: str) -> model.Campaign:
+    """Assemble the model from checked data."""
+    email, event = data["email"], data["event"]
+    zone = event["timezone"]
+    people = {p["id"]: _person(p) for p in data["people"]}
+    sessions = {s["id"]: _session(s, people) for s in data["sessions"]}
+    quotes = tuple(
+        model.Quote(id=q["id"], text=q["text"], speaker=people[q["speaker"]],
+                    session=sessions[q["session"]], featured=q["featured"],
+                    priority=q["priority"])
+        for q in data["quotes"] or ()
+    )
+    utm = email["utm"] or {"source": "newsletter", "medium": "email", "campaign": None}
+    cta = email["call_to_action"]
+    social = data["social"] or {"platforms": None}
+    platforms = social["platforms"] or {}
+    schedule = data["schedule"] or {}
+    theme = {k: v for k, v in (data["theme"] or {}).items() if v is not None}
+    if "logo" in theme:
+        theme["logo"] = model.Image(**theme["logo"])
+    return model.Campaign(
+        slug=slug,
+        lang=data["lang"],
+        email=model.Email(
+            subject=email["subject"],
+            preheader=email["preheader"],
+            sender=model.Sender(**email["from"]),
+            reply_to=email["reply_to"],
+            test_recipients=email["test_recipients"] or (),
+            service=email["service"],
+            unsubscribe_url=email["unsubscribe_url"],
+            postal_address=email["postal_address"],
+            send_at=local_moment(email["send_at"], zone),
+            intro=email["intro"],
+            call_to_action=model.CallToAction(**cta) if cta else None,
+            utm=model.Utm(source=utm["source"] or "newsletter", medium=utm["medium"] or "email",
+                          campaign=utm["campaign"] or slug),
+            list_id=email["list_id"],
+        ),
+        event=model.Event(
+            name=event["name"], short_name=event["short_name"], day_label=event["day_label"],
+            date=event["date"], end_date=event["end_date"], timezone=zone, venue=event["venue"],
+            website=event["website"], recap_url=event["recap_url"],
+            hashtags=tuple(h.lstrip("#") for h in event["hashtags"] or ()),
+            handles=_handles(event["handles"]),
+        ),
+        people=tuple(people.values()),
+        sessions=tuple(sessions.values()),
+        quotes=quotes,
+        social=model.Social(platforms=tuple(
+            model.PlatformSettings(
+                platform=name, enabled=s["enabled"],
+                extra_hashtags=tuple(h.lstrip("#") for h in s["extra_hashtags"] or ()),
+                limit=s["limit"], server=s["server"],
+            )
+            for name, s in platforms.items() if s is not None
+        )),
+        schedule=model.Schedule(
+            start=local_moment(schedule["start"], zone) if schedule.get("start") else None,
+            cadence=schedule.get("cadence"),
+            min_gap_minutes=schedule.get("min_gap_minutes") or 60,
+        ),
+        theme=model.Theme(**theme),
+    )
+
+
+def _handles(data: dict[str, Any] | None) -> model.Handles:
+    if not data:
+        return model.Handles()
+    return model.Handles(**{k: "@" + v.lstrip("@") for k, v in data.items() if v})
+
+
+def _person(data: dict[str, Any]) -> model.Person:
+    return model.Person(id=data["id"], name=data["name"], honorific=data["honorific"],
+                        role=data["role"], affiliation=data["affiliation"],
+                        handles=_handles(data["handles"]))
+
+
+def _session(data: dict[str, Any], people: dict[str, model.Person]) -> model.Session:
+    image = data["image"]
+    return model.Session(
+        id=data["id"], title=data["title"], kind=data["kind"], summary=data["summary"],
+        block=data["block"], time=data["time"],
+        chair=people[data["chair"]] if data["chair"] else None,
+        speakers=tuple(people[s] for s in data["speakers"] or ()),
+        recording=data["recording"],
+        image=model.Image(**image) if image else None,
+        featured=data["featured"],
+    )
