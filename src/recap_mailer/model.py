@@ -130,7 +130,9 @@ class Person:
     @property
     def credit(self) -> str:
         """Return the name with affiliation: ``Prof Anne Davies (Oxford Law Faculty)``."""
-        """Return the name with affiliation, for attributions."""
+        if self.affiliation:
+            return f"{self.display_name} ({self.affiliation})"
+        return self.display_name
 
 
 @dataclass(frozen=True)
