@@ -21,6 +21,32 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
 
 
+@cache
+def _inspector() -> MarkdownIt:
+    # Sees every link as written, even those markdown-it would quietly refuse to render.
+    parser = MarkdownIt("commonmark", {"html": True})
+    parser.validateLink = lambda url: True  # type: ignore[method-assign]
+    return parser
+
+
+def links(text: str) -> list[str]:
+    """Return every link and image address written in the prose, as written."""
+    found: list[str] = []
+    for token in _inspector().parse(text):
+        for child in token.children or ():
+            if child.type in ("link_open", "image"):
+                found.append(str(child.attrGet("href") or child.attrGet("src") or ""))
+    return found
+
+
+def has_raw_html(text: str) -> bool:
+    """Say whether the prose contains raw HTML (which the renderer sanitises)."""
+    return any(
+        token.type == "html_block" or any(c.type == "html_inline" for c in token.children or ())
+        for token in _inspector().parse(text)
+    )
+
+
 def to_html(text: str, rewrite_link: Callable[[str], str] | None = None) -> str:
     """Render Markdown prose to sanitised HTML; links must be https: or mailto:."""
     rendered = _parser().render(text)

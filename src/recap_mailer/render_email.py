@@ -114,7 +114,7 @@ def compile_mjml(source: str, template: str = EMAIL_TEMPLATE) -> str:
     """Compile MJML to HTML with the MRML engine; engine failures become diagnostics."""
     _check_nesting(source, template)
     try:
-        return mjml.mjml2html(source, fonts={}, disable_comments=False)
+        html = mjml.mjml2html(source, fonts={}, disable_comments=False)
     except ValueError as exc:
         raise SourceError([_engine_diagnostic(source, template, str(exc))]) from None
     except BaseException as exc:  # PanicException derives from BaseException, not Exception.
@@ -122,6 +122,29 @@ def compile_mjml(source: str, template: str = EMAIL_TEMPLATE) -> str:
             raise
         raise SourceError([Diagnostic(template, 0, 0, "error",
                                       f"MJML engine failed: {exc}")]) from None
+    _check_offline(html, template)
+    return html
+
+
+#: What would make a mail client (or premailer) fetch a stylesheet or read a local file.
+_FETCHES = (
+    (re.compile(r"<link\b", re.IGNORECASE),
+     "a <link> element (external stylesheets are not allowed)"),
+    (re.compile(r"@(?:\\|import)", re.IGNORECASE),
+     "a CSS @import (external stylesheets are not allowed)"),
+    (re.compile(r"(?:src|href)\s*=\s*[\"']?\s*file:|url\(\s*[\"']?\s*file:", re.IGNORECASE),
+     "a file: address"),
+    (re.compile(r"(?:src|href)\s*=\s*[\"']?\s*http:|url\(\s*[\"']?\s*http:", re.IGNORECASE),
+     "an insecure http: address"),
+)
+
+
+def _check_offline(html: str, template: str) -> None:
+    """Refuse compiled HTML that would fetch a stylesheet or read a local file."""
+    problems = [Diagnostic(template, 0, 0, "error", f"the email contains {what}")
+                for pattern, what in _FETCHES if pattern.search(html)]
+    if problems:
+        raise SourceError(problems)
 
 
 def _engine_diagnostic(source: str, template: str, message: str) -> Diagnostic:

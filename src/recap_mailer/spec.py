@@ -144,6 +144,8 @@ def link_problem(url: str, schemes: tuple[str, ...] = LINK_SCHEMES) -> str | Non
     """Say what is wrong with a link, or None when it is a safe https: or mailto: address."""
     if url != url.strip() or any(c.isspace() for c in url) or _CONTROL.search(url):
         return "a link must not contain spaces or control characters"
+    if re.search(r"[<>\"\\^`{|}]", url):
+        return "a link must not contain < > \" \\ ^ ` { | } (percent-encode them)"
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     wanted = " or ".join(f"{s}:" for s in schemes)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from recap_mailer import model
+from recap_mailer import markdown, model
 from recap_mailer.errors import Diagnostic, SourceError
 from recap_mailer.schema import RECAP
 from recap_mailer.source import Path_, Source
-from recap_mailer.spec import INVALID, Checker, did_you_mean, local_moment
+from recap_mailer.spec import INVALID, Checker, did_you_mean, link_problem, local_moment
 
 PREHEADER_RANGE = (50, 140)
 
@@ -80,11 +80,25 @@ def _advise(data: dict[str, Any], checker: Checker) -> None:
     send_at = local_moment(email["send_at"], event["timezone"])
     if send_at.date() < event["date"]:
         checker.warning(("email", "send_at"), "is before the event day")
+    prose = [(("email", "intro"), email["intro"])]
+    prose += [(("sessions", i, "summary"), s["summary"]) for i, s in enumerate(data["sessions"])]
+    for at, text in prose:
+        _check_prose(text, at, checker)
     for i, quote in enumerate(data["quotes"] or ()):
         text = quote["text"]
         if len(text) > 1 and text[0] in "\"“‘'" and text[-1] in "\"”’'":
             checker.warning(("quotes", i, "text"),
                             "leave out the surrounding quotation marks; they are added for you")
+
+
+def _check_prose(text: str, at: Path_, checker: Checker) -> None:
+    """Check the links inside Markdown prose; say so when raw HTML will be sanitised."""
+    for href in markdown.links(text):
+        problem = link_problem(href)
+        if problem:
+            checker.error(at, problem)
+    if markdown.has_raw_html(text):
+        checker.warning(at, "contains raw HTML; only simple formatting tags are kept")
 
 
 def _build(data: dict[str, Any], slug: str) -> model.Campaign:
