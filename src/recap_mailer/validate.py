@@ -74,7 +74,8 @@ def _advise(data: dict[str, Any], checker: Checker) -> None:
                         f"is {length} characters; inboxes show {low}-{high}")
     if email["service"] == "generic" and not email["unsubscribe_url"]:
         checker.error(("email", "service"),
-                      "the generic service needs email.unsubscribe_url (an https: or mailto: link)")
+                      "the generic service needs email.unsubscribe_url (an https: or mailto: link)",
+                      key=True)
     if event["end_date"] and event["end_date"] < event["date"]:
         checker.error(("event", "end_date"), "is before event.date")
     send_at = local_moment(email["send_at"], event["timezone"])
