@@ -16,7 +16,7 @@ from recap_mailer.validate import validate
 #: Gmail clips a message whose HTML passes about 102 KB, hiding the footer and unsubscribe link.
 GMAIL_CLIP_BYTES = 102 * 1024
 
-_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Build:
 def campaign_slug(campaign_dir: Path) -> str:
     """Return the campaign's slug: its folder name, which must be safe as a file name."""
     slug = campaign_dir.resolve().name
-    if not _SLUG.fullmatch(slug):
+    if not SLUG_PATTERN.fullmatch(slug):
         raise single_error(str(campaign_dir), f"campaign folder name {slug[:80]!r} is not a usable "
                            "slug: use lower-case letters, digits, '.', '_' and '-' (64 at most)")
     return slug

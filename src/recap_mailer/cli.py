@@ -94,10 +94,12 @@ def schema() -> None:
               default=Path("campaigns"), show_default=True, help="Where campaigns live.")
 def new(slug: str, root: Path) -> None:
     """Start a new campaign from a commented template that builds as it is."""
-    from recap_mailer.scaffold import create_campaign
+    from recap_mailer.outputs import create_file
+    from recap_mailer.scaffold import starter_source
 
+    path = root / slug / "recap.yaml"
     try:
-        path = create_campaign(root, slug)
+        create_file(path, starter_source(slug).encode("utf-8"))
     except RecapError as exc:
         _fail(exc)
         sys.exit(EXIT_FAILED)

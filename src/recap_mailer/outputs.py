@@ -61,3 +61,15 @@ def _swap(staging: Path, out_dir: Path) -> None:
         retired.rmdir()
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def create_file(path: Path, data: bytes) -> None:
+    """Write a new file, refusing to overwrite one that exists."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "xb") as handle:
+            handle.write(data)
+    except FileExistsError:
+        raise single_error(str(path), "already exists; not overwriting it") from None
+    except OSError as exc:
+        raise single_error(str(path), f"cannot write: {exc.strerror}") from None
