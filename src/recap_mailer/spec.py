@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -19,6 +19,9 @@ from recap_mailer.source import Path_, Source, format_path
 
 class Invalid:
     """Marker for a value that failed its check (its error is already reported)."""
+
+    def __bool__(self) -> bool:
+        return False
 
     def __repr__(self) -> str:
         return "INVALID"
@@ -386,8 +389,8 @@ class Items(Kind):
         if len(value) > self.max_items:
             checker.error(at, f"has {len(value)} items; the most allowed is {self.max_items}")
             return INVALID
-        result = [self.item.check(v, (*at, i), checker) for i, v in enumerate(value)]
-        return INVALID if any(r is INVALID for r in result) else tuple(result)
+        # Bad items stay in place as INVALID so that later checks still see the good ones.
+        return tuple(self.item.check(v, (*at, i), checker) for i, v in enumerate(value))
 
     def schema(self) -> dict[str, Any]:
         return {"type": "array", "items": self.item.schema(), "minItems": self.min_items,
@@ -410,7 +413,6 @@ class Record(Kind):
 
     fields: Mapping[str, Field] = field(default_factory=dict)
     doc: str = ""
-    build: Callable[[dict[str, Any]], Any] | None = None
     expected = "a mapping"
 
     def check(self, value: Any, at: Path_, checker: Checker) -> Any:
@@ -418,25 +420,21 @@ class Record(Kind):
             value = {}
         if not isinstance(value, dict):
             return self._wrong_type(value, at, checker)
-        result: dict[str, Any] = {}
-        ok = True
         for key in value:
             if key not in self.fields:
                 checker.error((*at, key), "unknown key" + did_you_mean(key, self.fields), key=True)
-                ok = False
+        # Bad fields stay in place as INVALID so that later checks still see the good ones.
+        result: dict[str, Any] = {}
         for name, spec in self.fields.items():
             if name not in value or value[name] is None:
                 if spec.required:
                     checker.error(at, f"missing required key '{name}'", key=True)
-                    ok = False
-                result[name] = spec.default
+                    result[name] = INVALID
+                else:
+                    result[name] = spec.default
                 continue
-            converted = spec.kind.check(value[name], (*at, name), checker)
-            ok = ok and converted is not INVALID
-            result[name] = converted
-        if not ok:
-            return INVALID
-        return self.build(result) if self.build else result
+            result[name] = spec.kind.check(value[name], (*at, name), checker)
+        return result
 
     def schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {

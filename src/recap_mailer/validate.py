@@ -17,35 +17,39 @@ def validate(source: Source, slug: str) -> tuple[model.Campaign, tuple[Diagnosti
     """Return the campaign and its warnings; raise SourceError listing every error."""
     checker = Checker(source)
     data = RECAP.check(source.data, (), checker)
-    if data is not INVALID:
+    if isinstance(data, dict):
         _check_references(data, checker)
         _advise(data, checker)
-    errors = [d for d in checker.diagnostics if d.severity == "error"]
-    if errors or data is INVALID:
+    if any(d.severity == "error" for d in checker.diagnostics) or not isinstance(data, dict):
         raise SourceError(sorted(checker.diagnostics))
-    warnings = tuple(sorted(checker.diagnostics))
-    return _build(data, slug), warnings
+    return _build(data, slug), tuple(sorted(checker.diagnostics))
+
+
+def _records(items: Any) -> list[tuple[int, dict[str, Any]]]:
+    """Return the (index, record) pairs of a checked list, skipping what failed its check."""
+    return [(i, item) for i, item in enumerate(items or ()) if isinstance(item, dict)]
 
 
 def _check_references(data: dict[str, Any], checker: Checker) -> None:
     """Report duplicate ids and references to ids that do not exist."""
     people = _index(data["people"], "people", "person", checker)
     sessions = _index(data["sessions"], "sessions", "session", checker)
-    _index(data["quotes"] or (), "quotes", "quote", checker)
+    _index(data["quotes"], "quotes", "quote", checker)
 
     def ref(value: str | None, at: Path_, known: dict[str, Any], what: str) -> None:
-        if value is not None and value not in known:
+        if value and value not in known:
             checker.error(at, f"unknown {what} '{value}'" + did_you_mean(value, known))
 
-    for i, session in enumerate(data["sessions"]):
+    for i, session in _records(data["sessions"]):
         ref(session["chair"], ("sessions", i, "chair"), people, "person")
         for j, speaker in enumerate(session["speakers"] or ()):
             ref(speaker, ("sessions", i, "speakers", j), people, "person")
-    for i, quote in enumerate(data["quotes"] or ()):
+    for i, quote in _records(data["quotes"]):
         ref(quote["speaker"], ("quotes", i, "speaker"), people, "person")
         ref(quote["session"], ("quotes", i, "session"), sessions, "session")
         session = sessions.get(quote["session"])
-        if session and quote["speaker"] in people:
+        speakers_known = session and session["speakers"] is not INVALID
+        if speakers_known and quote["speaker"] in people:
             on_stage = {session["chair"], *(session["speakers"] or ())}
             if quote["speaker"] not in on_stage:
                 checker.warning(("quotes", i, "speaker"),
@@ -53,10 +57,11 @@ def _check_references(data: dict[str, Any], checker: Checker) -> None:
                                 f"'{quote['session']}'")
 
 
-def _index(items: tuple[dict[str, Any], ...], key: str, what: str,
-           checker: Checker) -> dict[str, dict[str, Any]]:
+def _index(items: Any, key: str, what: str, checker: Checker) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for i, item in enumerate(items):
+    for i, item in _records(items):
+        if not item["id"]:
+            continue
         if item["id"] in found:
             checker.error((key, i, "id"), f"duplicate {what} id '{item['id']}'")
         else:
@@ -66,28 +71,30 @@ def _index(items: tuple[dict[str, Any], ...], key: str, what: str,
 
 def _advise(data: dict[str, Any], checker: Checker) -> None:
     """Report what is allowed but probably a mistake; also the checks that span fields."""
-    email, event = data["email"], data["event"]
+    email = data["email"] if isinstance(data["email"], dict) else {}
+    event = data["event"] if isinstance(data["event"], dict) else {}
     low, high = PREHEADER_RANGE
-    length = len(email["preheader"])
-    if not low <= length <= high:
+    if email.get("preheader") and not low <= len(email["preheader"]) <= high:
         checker.warning(("email", "preheader"),
-                        f"is {length} characters; inboxes show {low}-{high}")
-    if email["service"] == "generic" and not email["unsubscribe_url"]:
+                        f"is {len(email['preheader'])} characters; inboxes show {low}-{high}")
+    if email.get("service") == "generic" and email.get("unsubscribe_url") is None:
         checker.error(("email", "service"),
                       "the generic service needs email.unsubscribe_url (an https: or mailto: link)",
                       key=True)
-    if event["end_date"] and event["end_date"] < event["date"]:
+    if event.get("end_date") and event.get("date") and event["end_date"] < event["date"]:
         checker.error(("event", "end_date"), "is before event.date")
-    send_at = local_moment(email["send_at"], event["timezone"])
-    if send_at.date() < event["date"]:
-        checker.warning(("email", "send_at"), "is before the event day")
-    prose = [(("email", "intro"), email["intro"])]
-    prose += [(("sessions", i, "summary"), s["summary"]) for i, s in enumerate(data["sessions"])]
+    if email.get("send_at") and event.get("timezone") and event.get("date"):
+        send_at = local_moment(email["send_at"], event["timezone"])
+        if send_at.date() < event["date"]:
+            checker.warning(("email", "send_at"), "is before the event day")
+    prose = [(("email", "intro"), email.get("intro"))]
+    prose += [(("sessions", i, "summary"), s["summary"]) for i, s in _records(data["sessions"])]
     for at, text in prose:
-        _check_prose(text, at, checker)
-    for i, quote in enumerate(data["quotes"] or ()):
+        if text:
+            _check_prose(text, at, checker)
+    for i, quote in _records(data["quotes"]):
         text = quote["text"]
-        if len(text) > 1 and text[0] in "\"“‘'" and text[-1] in "\"”’'":
+        if text and len(text) > 1 and text[0] in "\"“‘'" and text[-1] in "\"”’'":
             checker.warning(("quotes", i, "text"),
                             "leave out the surrounding quotation marks; they are added for you")
 

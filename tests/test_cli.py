@@ -1,0 +1,146 @@
+"""The command line: exit codes, messages without tracebacks, and what lands on disk."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT, SAMPLE
+from recap_mailer.cli import main
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real console entry point, as a user would."""
+    return subprocess.run([sys.executable, "-m", "recap_mailer", *args], cwd=cwd or ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def copy_sample(tmp_path: Path) -> Path:
+    target = tmp_path / "campaigns" / "soc23-day1"
+    shutil.copytree(SAMPLE, target)
+    return target
+
+
+def test_build_writes_the_sample_outputs(tmp_path: Path) -> None:
+    result = run("build", str(SAMPLE), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "out" / "soc23-day1"
+    html = (out / "email.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert (out / "email.mjml").read_text(encoding="utf-8").startswith("<mjml lang=\"en-GB\"")
+    assert result.stdout.startswith(f"built {out}/: email.html ")
+
+
+def test_build_without_arguments_builds_every_campaign_under_campaigns(tmp_path: Path) -> None:
+    copy_sample(tmp_path)
+    shutil.copytree(ROOT / "tests" / "campaigns" / "minimal", tmp_path / "campaigns" / "minimal")
+    result = run("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["minimal", "soc23-day1"]
+
+
+def test_bad_source_exits_1_with_located_errors_and_no_traceback(tmp_path: Path) -> None:
+    campaign = copy_sample(tmp_path)
+    source = campaign / "recap.yaml"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("timezone: Europe/London", "timezone: Europe/Oxford")
+                      .replace("speaker: anne-davies", "speaker: anne-davis"), encoding="utf-8")
+    result = run("build", str(campaign), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[-1] == "2 errors"
+    assert lines[0].startswith(f"{source}:")
+    assert ": error: event.timezone: unknown time zone 'Europe/Oxford'" in lines[0]
+    assert lines[1].endswith(
+        ": error: quotes[3].speaker: unknown person 'anne-davis'; did you mean 'anne-davies'?")
+
+
+def test_failed_build_leaves_previous_outputs_untouched(tmp_path: Path) -> None:
+    campaign = copy_sample(tmp_path)
+    out = tmp_path / "out"
+    assert run("build", str(campaign), "--out", str(out)).returncode == 0
+    before = {p.name: p.read_bytes() for p in (out / "soc23-day1").iterdir()}
+    (campaign / "recap.yaml").write_text("version: 1\nemail: [\n", encoding="utf-8")
+    assert run("build", str(campaign), "--out", str(out)).returncode == 1
+    after = {p.name: p.read_bytes() for p in (out / "soc23-day1").iterdir()}
+    assert after == before
+    assert [p.name for p in out.iterdir()] == ["soc23-day1"]
+
+
+def test_template_error_points_into_the_template(tmp_path: Path) -> None:
+    campaign = copy_sample(tmp_path)
+    (campaign / "templates").mkdir()
+    (campaign / "templates" / "email.mjml").write_text(
+        "<mjml>\n  <mj-body>\n    {{ event.no_such_field }}\n  </mj-body>\n</mjml>\n",
+        encoding="utf-8")
+    result = run("check", str(campaign))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"{campaign / 'templates' / 'email.mjml'}:3:1: error: template: "
+        "'recap_mailer.model.Event object' has no attribute 'no_such_field'")
+
+
+def test_check_strict_fails_on_warnings(tmp_path: Path) -> None:
+    campaign = copy_sample(tmp_path)
+    source = campaign / "recap.yaml"
+    text = source.read_text(encoding="utf-8")
+    start = text.index("  preheader: ")
+    end = text.index("\n", start)
+    source.write_text(text[:start] + "  preheader: Short." + text[end:], encoding="utf-8")
+    relaxed = run("check", str(campaign))
+    assert relaxed.returncode == 0
+    assert "warning: email.preheader: is 6 characters; inboxes show 50-140" in relaxed.stderr
+    strict = run("check", "--strict", str(campaign))
+    assert strict.returncode == 1
+    assert "error: email.preheader: is 6 characters; inboxes show 50-140" in strict.stderr
+
+
+def test_usage_errors_exit_2() -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", "--no-such-flag"]).exit_code == 2
+    assert runner.invoke(main, ["no-such-command"]).exit_code == 2
+    assert runner.invoke(main, ["check"]).exit_code == 2
+
+
+def test_build_with_no_campaigns_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("build", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no campaigns" in result.stderr
+
+
+def test_schema_prints_json_schema_matching_the_shipped_file() -> None:
+    result = CliRunner().invoke(main, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert "sessions" in schema["required"]
+    assert result.output == (ROOT / "docs" / "recap.schema.json").read_text(encoding="utf-8"), (
+        "docs/recap.schema.json is stale: run `recap-mailer schema > docs/recap.schema.json`")
+
+
+def test_new_scaffolds_a_campaign_that_builds_strictly(tmp_path: Path) -> None:
+    created = run("new", "my-event", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    built = run("build", "--strict", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "out" / "my-event" / "email.html").exists()
+    again = run("new", "my-event", cwd=tmp_path)
+    assert again.returncode == 1
+    assert again.stderr.splitlines()[0] == (
+        "campaigns/my-event/recap.yaml: error: already exists; not overwriting it")
+
+
+@pytest.mark.parametrize("slug", ["../evil", "Upper", "a b", "x" * 65])
+def test_new_refuses_unsafe_slugs(tmp_path: Path, slug: str) -> None:
+    result = run("new", slug, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "a campaign slug must be" in result.stderr
+    assert not any(tmp_path.rglob("recap.yaml"))
