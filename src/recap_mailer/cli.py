@@ -81,11 +81,12 @@ def check(campaign_dir: Path, strict: bool) -> None:
 
 
 @main.command()
-def schema() -> None:
+@click.option("--markdown", is_flag=True, help="Print the key reference tables instead.")
+def schema(markdown: bool) -> None:
     """Print the JSON Schema of recap.yaml, for editors."""
-    from recap_mailer.schema import json_schema_text
+    from recap_mailer.schema import json_schema_text, reference_tables
 
-    click.echo(json_schema_text(), nl=False)
+    click.echo(reference_tables() if markdown else json_schema_text(), nl=False)
 
 
 @main.command()
@@ -104,3 +105,35 @@ def new(slug: str, root: Path) -> None:
         _fail(exc)
         sys.exit(EXIT_FAILED)
     click.echo(f"created {path}: edit it, then run: recap-mailer build {path.parent}")
+
+
+@main.command("send-test")
+@click.argument("campaign_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--to", "recipients", multiple=True, metavar="ADDRESS",
+              help="Send to this address (repeatable); default: email.test_recipients.")
+def send_test(campaign_dir: Path, recipients: tuple[str, ...]) -> None:
+    """Send a [TEST] copy of a campaign's email over SMTP (settings: RECAP_SMTP_* or smtp.toml)."""
+    from recap_mailer.build import build_campaign
+    from recap_mailer.message import (
+        TEST_PREFIX,
+        build_message,
+        load_smtp_settings,
+        send_message,
+    )
+
+    try:
+        settings = load_smtp_settings()
+        result = build_campaign(campaign_dir)
+        to = recipients or result.campaign.email.test_recipients
+        if not to:
+            raise click.UsageError("no recipients: pass --to ADDRESS or set email.test_recipients")
+        text = result.files["email.txt"].decode("utf-8")
+        message = build_message(result.campaign, text, result.email.html, recipients=to,
+                                subject_prefix=TEST_PREFIX)
+        send_message(settings, result.campaign.email.sender.address, to, message)
+    except RecapError as exc:
+        _fail(exc)
+        sys.exit(EXIT_FAILED)
+    _report(result.warnings)
+    click.echo(f"sent a test of {result.campaign.slug} ({len(message) / 1024:.1f} KB) "
+               f"to {', '.join(to)} via {settings.where}")

@@ -257,3 +257,29 @@ def json_schema() -> dict[str, Any]:
 def json_schema_text() -> str:
     """Return the JSON Schema as stable, pretty JSON."""
     return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def reference_tables() -> str:
+    """Return Markdown tables of every key, for docs/recap-format.md."""
+    lines: list[str] = []
+
+    def walk(record: Record, prefix: str, doc: str) -> None:
+        lines.extend([f"### `{prefix or 'top level'}`", "", record.doc or doc, "",
+                      "| key | required | what |", "| --- | --- | --- |"])
+        nested: list[tuple[Record, str, str]] = []
+        for name, spec in record.fields.items():
+            kind = spec.kind.item if isinstance(spec.kind, Items) else spec.kind
+            path = f"{prefix}.{name}" if prefix else name
+            shown = f"{path}[]" if isinstance(spec.kind, Items) else path
+            lines.append(f"| `{name}` | {'yes' if spec.required else ''} | {spec.doc} |")
+            if isinstance(kind, Record) and kind is not HANDLES:
+                nested.append((kind, shown, spec.doc))
+        lines.append("")
+        for kind, shown, doc in nested:
+            walk(kind, shown, doc)
+
+    walk(RECAP, "", "")
+    lines.extend(["### handles", "", HANDLES.doc, "",
+                  "| key | what |", "| --- | --- |"])
+    lines.extend(f"| `{name}` | {spec.doc} |" for name, spec in HANDLES.fields.items())
+    return "\n".join(lines) + "\n"
