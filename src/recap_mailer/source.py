@@ -93,10 +93,14 @@ def read_source(path: Path) -> Source:
         raise single_error(
             shown, f"the recap source is {size:,} bytes; the most it may be is {MAX_SOURCE_BYTES:,}"
         )
+    data = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise single_error(shown, f"the recap source is not UTF-8 (byte {exc.start})") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = len(data[data.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace"))
+        message = f"the recap source is not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8"
+        raise single_error(shown, message, line, col + 1) from None
     return parse_source(text, shown)
 
 

@@ -1,0 +1,95 @@
+"""A build never fetches anything: a canary HTTP server on 127.0.0.1 must see no request."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from conftest import CASES
+from recap_mailer.build import build_campaign
+from recap_mailer.errors import SourceError
+from recap_mailer.render_email import inline_css
+
+
+class Canary:
+    """An HTTP server that records every request it gets."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        canary = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                canary.requests.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/css")
+                self.end_headers()
+                self.wfile.write(b"p { color: red; }")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def canary() -> Iterator[Canary]:
+    server = Canary()
+    yield server
+    server.close()
+
+
+def test_premailer_does_not_follow_css_import(canary: Canary, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.css"
+    secret.write_text("p { color: #123456; }", encoding="utf-8")
+    html = ("<!doctype html><html><head><style>/* inline */"
+            f"@import url({canary.url}/import.css); @import url(file://{secret});"
+            f"@\\69mport url({canary.url}/escaped.css); p {{ margin: 0; }}</style>"
+            f'<link rel="stylesheet" href="{canary.url}/link.css"></head>'
+            "<body><p>Hi</p></body></html>")
+    out = inline_css(html)
+    assert canary.requests == []
+    assert "#123456" not in out
+    assert '<p style="margin:0">Hi</p>' in out
+
+
+IMPORT = "a CSS @import (external stylesheets are not allowed)"
+HTTP = "an insecure http: address"
+
+
+@pytest.mark.parametrize(("style", "expected"), [
+    ("@import url({url}/a.css);", [IMPORT, HTTP]),
+    ("@\\69mport url({url}/b.css);", [IMPORT, HTTP]),
+    ("@import 'https://example.org/c.css';", [IMPORT]),
+    (".x {{ background: url({url}/c.png); }}", [HTTP]),
+    (".x {{ background: url(file:///etc/hostname); }}", ["a file: address"]),
+], ids=["import", "escaped-import", "https-import", "http-background", "file-background"])
+def test_templates_that_would_fetch_are_refused(canary: Canary, tmp_path: Path, style: str,
+                                                expected: list[str]) -> None:
+    campaign = tmp_path / "fetching"
+    shutil.copytree(CASES["minimal"], campaign)
+    (campaign / "templates" / "partials").mkdir(parents=True)
+    (campaign / "templates" / "partials" / "styles.mjml").write_text(
+        "<mj-style>" + style.format(url=canary.url) + "</mj-style>\n", encoding="utf-8")
+    with pytest.raises(SourceError) as exc:
+        build_campaign(campaign)
+    assert [d.message for d in exc.value.diagnostics] == [
+        f"the email contains {what}" for what in expected]
+    assert canary.requests == []
+
+
+def test_sample_build_makes_no_request(canary: Canary) -> None:
+    build_campaign(CASES["soc23-day1"])
+    assert canary.requests == []
