@@ -232,6 +232,7 @@ class Theme:
     dark_surface: str = "#161b22"
     dark_text: str = "#e6edf3"
     dark_primary: str = "#9ecbff"
+    dark_accent: str = "#ff8f8f"
     font_family: str = "Helvetica, Arial, sans-serif"
     logo: Image | None = None
 

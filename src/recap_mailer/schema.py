@@ -217,6 +217,7 @@ THEME = Record(
         "dark_surface": Field(Colour(), "Card background in dark mode."),
         "dark_text": Field(Colour(), "Body text in dark mode."),
         "dark_primary": Field(Colour(), "Headings and links in dark mode."),
+        "dark_accent": Field(Colour(), "Quote rules and labels in dark mode."),
         "font_family": Field(Text(max_length=200, pattern=r"[A-Za-z0-9 ,'\"-]+",
                                   pattern_hint="must be a CSS font list like 'Georgia, serif'"),
                              "CSS font stack (system fonts; nothing is downloaded)."),
