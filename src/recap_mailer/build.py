@@ -7,9 +7,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from recap_mailer.errors import Diagnostic, SourceError, single_error
+from recap_mailer.message import build_message, header_problems
 from recap_mailer.model import Campaign
 from recap_mailer.render_email import RenderedEmail, render_email
-from recap_mailer.source import SOURCE_NAME, Source, read_source
+from recap_mailer.render_text import render_text
+from recap_mailer.source import SOURCE_NAME, Source, format_path, read_source
 from recap_mailer.templating import make_environment
 from recap_mailer.validate import validate
 
@@ -57,8 +59,14 @@ def load_campaign(campaign_dir: Path) -> Loaded:
 
 def render_campaign(loaded: Loaded) -> Build:
     """Render every output of a loaded campaign in memory."""
+    # Header values are checked before anything is rendered, pointing into recap.yaml.
+    problems = header_problems(loaded.campaign)
+    if problems:
+        raise SourceError([loaded.source.diagnostic(at, "error", f"{format_path(at)}: {problem}")
+                           for at, problem in problems])
     env = make_environment(loaded.source.directory)
     email = render_email(loaded.campaign, env)
+    text = render_text(loaded.campaign, env)
     warnings = list(loaded.warnings)
     if email.size > GMAIL_CLIP_BYTES:
         warnings.append(loaded.source.diagnostic(
@@ -69,6 +77,8 @@ def render_campaign(loaded: Loaded) -> Build:
     files = {
         "email.mjml": email.mjml.encode("utf-8"),
         "email.html": email.html.encode("utf-8"),
+        "email.txt": text.encode("utf-8"),
+        "email.eml": build_message(loaded.campaign, text, email.html),
     }
     return Build(loaded.campaign, email, files, tuple(warnings))
 

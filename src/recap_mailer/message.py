@@ -1,0 +1,370 @@
+"""Text + HTML -> a standard MIME message (.eml), and the SMTP test send of that message."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import smtplib
+import socket
+import ssl
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from email import policy
+from email.header import Header
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from typing import Any, Literal
+
+from recap_mailer.errors import Diagnostic, RecapError, SourceError
+from recap_mailer.model import Campaign
+from recap_mailer.source import SOURCE_NAME, Path_, format_path
+
+#: RFC 5322: no line of a message may pass 998 octets (CRLF not counted).
+MAX_LINE_OCTETS = 998
+
+#: Prefixed to the subject of a test send, so nobody mistakes it for the real thing.
+TEST_PREFIX = "[TEST] "
+
+# Headers we fold ourselves must still fit one line; a longer address cannot be a header.
+_MAX_HEADER_VALUE = 900
+
+# SMTP policy (CRLF, 78-column folding); refold_source="none" so the values stored raw with
+# set_raw (addresses in angle brackets) are never re-encoded: Python would turn a long
+# List-Unsubscribe URL into RFC 2047 encoded-words, which no mail client reads as a URL.
+_POLICY = policy.SMTP.clone(refold_source="none")
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+# An RFC 2047 encoded-word ("=?UTF-8?Q?=0A?="): Python decodes one found in a plain value and
+# may fold its decoded newline into a real header line break (the Bcc: smuggling trick).
+_ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
+_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9-]+)+")
+_ANGLE_SAFE = re.compile(r"[^\s<>\x00-\x1f\x7f]+")
+
+
+class HeaderError(SourceError):
+    """A value that would go into a message header is unsafe (a line break, an encoded-word)."""
+
+
+class SmtpError(RecapError):
+    """The SMTP test send failed; the message is one line, fit to show a user."""
+
+
+def header_problem(value: str) -> str | None:
+    """Say why ``value`` cannot go into a header as it is, or None when it is safe."""
+    if _CONTROL.search(value):
+        return "must be a single line without control characters (no CR, LF or NUL)"
+    if _ENCODED_WORD.search(value):
+        return "must not contain an RFC 2047 encoded-word such as =?UTF-8?Q?...?="
+    return None
+
+
+def address_problem(value: str) -> str | None:
+    """Say why ``value`` is not a bare email address safe for a header, or None."""
+    problem = header_problem(value)
+    if problem:
+        return problem
+    # ASCII only: an internationalised address needs SMTPUTF8, which a test send cannot assume.
+    if not value.isascii() or not _ADDRESS.fullmatch(value) or len(value) > 254:
+        return f"is not an email address: {value[:60]!r}"
+    return None
+
+
+def header_problems(campaign: Campaign) -> list[tuple[Path_, str]]:
+    """Return (where in recap.yaml, problem) for each campaign value unsafe in a header."""
+    email = campaign.email
+    found: list[tuple[Path_, str]] = []
+
+    def check(at: Path_, value: str | None, problem_of: Any = header_problem) -> None:
+        problem = problem_of(value) if value is not None else None
+        if problem:
+            found.append((at, problem))
+
+    check(("email", "subject"), email.subject)
+    check(("email", "from", "name"), email.sender.name)
+    check(("email", "from", "address"), email.sender.address, address_problem)
+    check(("email", "reply_to"), email.reply_to, address_problem)
+    for i, recipient in enumerate(email.test_recipients):
+        check(("email", "test_recipients", i), recipient, address_problem)
+    check(("email", "list_id"), email.list_id)
+    if email.unsubscribe_url is not None:
+        url = email.unsubscribe_url
+        if not _ANGLE_SAFE.fullmatch(url) or len(url) > _MAX_HEADER_VALUE:
+            found.append((("email", "unsubscribe_url"),
+                          f"cannot go into List-Unsubscribe: it must be one line of at most "
+                          f"{_MAX_HEADER_VALUE} characters without spaces, '<' or '>'"))
+    return found
+
+
+def check_headers(campaign: Campaign, path: str = SOURCE_NAME) -> None:
+    """Raise HeaderError listing every campaign value that is unsafe in a header."""
+    problems = header_problems(campaign)
+    if problems:
+        raise HeaderError([Diagnostic(path, 0, 0, "error", f"{format_path(at)}: {problem}")
+                           for at, problem in problems])
+
+
+def build_message(campaign: Campaign, text: str, html: str, *,
+                  recipients: Iterable[str] | None = None, subject_prefix: str = "") -> bytes:
+    """Return the email as RFC 5322 bytes (CRLF): multipart/alternative, text then HTML.
+
+    The same campaign, text and HTML always give the same bytes: the Message-ID and MIME
+    boundary are derived from a hash of the content, never from the clock or chance.
+    """
+    check_headers(campaign)
+    to = tuple(campaign.email.test_recipients if recipients is None else recipients)
+    problems = [f"recipient {r[:60]!r}: {p}" for r in to if (p := address_problem(r))]
+    if problems or header_problem(subject_prefix):
+        raise HeaderError([Diagnostic("--to", 0, 0, "error", p)
+                           for p in problems or ["unsafe subject prefix"]])
+    email = campaign.email
+    subject = subject_prefix + email.subject
+    domain = email.sender.address.rsplit("@", 1)[1].lower()
+    digest = _digest(campaign.slug, subject, ",".join(to), text, html)
+
+    message = EmailMessage(policy=_POLICY)
+    message.set_raw("Subject", _encoded(subject, "Subject"))
+    message.set_raw("From", _mailbox(email.sender.name, email.sender.address, "From"))
+    # A message with no recipients yet still has a valid To: the empty group of RFC 5322.
+    message["To"] = ", ".join(to) if to else "undisclosed-recipients:;"
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
+    message["Date"] = format_datetime(email.send_at)
+    message.set_raw("Message-ID", f"<{digest[:32]}@{domain}>")
+    message.set_raw("List-Id", f"<{email.list_id or default_list_id(campaign.slug, domain)}>")
+    _add_unsubscribe(message, email.unsubscribe_url)
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for part in message.iter_parts():
+        # add_alternative copies MIME-Version into each part; only the top level needs it.
+        del part["MIME-Version"]
+    # "=_" cannot occur in quoted-printable text, so the boundary never collides with a body.
+    message.set_boundary(f"=_recap_{digest[32:56]}")
+    data = message.as_bytes()
+    _check_line_lengths(data)
+    return data
+
+
+def _encoded(value: str, header: str) -> str:
+    """Fold a header value at 78 columns, as RFC 2047 encoded-words of at most 75 if not ASCII.
+
+    Python 3.11's own folder can emit 76-character encoded-words; the legacy Header class
+    keeps each line, and so each word, within ``maxlinelen``.
+    """
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    return Header(value, charset, maxlinelen=76, header_name=header).encode(linesep="\n")
+
+
+def _mailbox(name: str, address: str, header: str) -> str:
+    """Return ``Name <address>``: quoted if ASCII with specials, encoded-words otherwise."""
+    if name.isascii():
+        phrase = formataddr((name, address)).removesuffix(f" <{address}>")
+    else:
+        phrase = _encoded(name, header)
+    last_line = f"{header}: {phrase}".rsplit("\n", 1)[-1]
+    # Fold before the address rather than let the last line pass 78 columns.
+    separator = "\n " if len(last_line) + len(address) + 3 > 78 else " "
+    return f"{phrase}{separator}<{address}>"
+
+
+def default_list_id(slug: str, domain: str) -> str:
+    """Return a List-Id for a campaign without one: ``<slug>.<sender's domain>``."""
+    # A list-id is a dot-atom: no "..", no leading or trailing dot, no "_" (kept to a label).
+    label = re.sub(r"[^a-z0-9-]+", "-", slug.lower()).strip("-") or "recap"
+    return f"{label}.{domain}"
+
+
+def _add_unsubscribe(message: EmailMessage, url: str | None) -> None:
+    """Add List-Unsubscribe; RFC 8058 one-click only for an https address.
+
+    With a Mailchimp or listmonk merge tag and no unsubscribe_url, the header is left out: a
+    merge tag is only filled in in the body, and those services add their own
+    List-Unsubscribe (with one-click) to every message they send.
+    """
+    if not url:
+        return
+    message.set_raw("List-Unsubscribe", f"<{url}>")
+    if url.startswith("https:"):
+        message.set_raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+
+
+def _digest(*parts: str) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        encoded = part.encode("utf-8", "surrogatepass")
+        hasher.update(len(encoded).to_bytes(8, "big") + encoded)
+    return hasher.hexdigest()
+
+
+def _check_line_lengths(data: bytes) -> None:
+    for number, line in enumerate(data.split(b"\r\n"), start=1):
+        if len(line) > MAX_LINE_OCTETS:
+            raise HeaderError([Diagnostic("email.eml", number, 1, "error",
+                                          f"line is {len(line)} octets; RFC 5322 allows "
+                                          f"{MAX_LINE_OCTETS}")])
+
+
+# --- SMTP test send ---------------------------------------------------------------------------
+
+Security = Literal["starttls", "tls", "none"]
+_DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "tls": 465, "none": 25}
+_KEYS = ("host", "port", "user", "password", "security", "timeout")
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how a test copy is sent; from the environment or the user's config file."""
+
+    host: str
+    port: int
+    security: Security = "starttls"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+
+    @property
+    def where(self) -> str:
+        """Return ``host:port`` for messages."""
+        return f"{self.host}:{self.port}"
+
+
+def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """Return the SMTP config file: RECAP_SMTP_CONFIG, else the user's recap-mailer/smtp.toml."""
+    environ = os.environ if environ is None else environ
+    if environ.get("RECAP_SMTP_CONFIG"):
+        return Path(environ["RECAP_SMTP_CONFIG"]).expanduser()
+    base = environ.get("XDG_CONFIG_HOME") or str(Path("~/.config").expanduser())
+    return Path(base) / "recap-mailer" / "smtp.toml"
+
+
+def load_smtp_settings(environ: Mapping[str, str] | None = None) -> SmtpSettings:
+    """Read SMTP settings: RECAP_SMTP_* variables override the config file, key by key.
+
+    They never come from a campaign: a recap source is shared and committed; passwords are not.
+    """
+    environ = os.environ if environ is None else environ
+    path = default_config_path(environ)
+    values: dict[str, Any] = {}
+    explicit = bool(environ.get("RECAP_SMTP_CONFIG"))
+    if path.is_file() or explicit:
+        values = _read_config(path)
+    for key in _KEYS:
+        if environ.get(f"RECAP_SMTP_{key.upper()}"):
+            values[key] = environ[f"RECAP_SMTP_{key.upper()}"]
+    return _settings(values, path)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise SmtpError(f"cannot read SMTP config {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SmtpError(f"SMTP config {path} is not valid TOML: {exc}") from None
+    # Allow the settings at the top level or under an [smtp] table.
+    data = data.get("smtp", data) if isinstance(data.get("smtp"), dict) else data
+    unknown = sorted(set(data) - set(_KEYS))
+    if unknown:
+        raise SmtpError(f"SMTP config {path}: unknown key {unknown[0]!r}; "
+                        f"known keys: {', '.join(_KEYS)}")
+    return dict(data)
+
+
+def _settings(values: dict[str, Any], path: Path) -> SmtpSettings:
+    host = str(values.get("host") or "").strip()
+    if not host:
+        raise SmtpError(f"no SMTP server configured: set RECAP_SMTP_HOST or 'host' in {path}")
+    security = str(values.get("security") or "starttls").strip().lower()
+    if security not in _DEFAULT_PORTS:
+        raise SmtpError(f"SMTP security {security!r} is not one of: starttls, tls, none")
+    try:
+        port = int(values.get("port") or _DEFAULT_PORTS[security])
+        timeout = float(values.get("timeout") or 30)
+    except (TypeError, ValueError):
+        raise SmtpError("SMTP port and timeout must be numbers") from None
+    if not 0 < port < 65536:
+        raise SmtpError(f"SMTP port {port} is out of range")
+    user = str(values["user"]) if values.get("user") else None
+    password = str(values["password"]) if values.get("password") is not None else None
+    if user and password is None:
+        raise SmtpError("an SMTP user needs a password: set RECAP_SMTP_PASSWORD or 'password' "
+                        f"in {path}")
+    if user and security == "none" and host.lower() not in _LOOPBACK:
+        raise SmtpError(f"refusing to send the SMTP password to {host} without TLS: "
+                        "use RECAP_SMTP_SECURITY=starttls or tls")
+    return SmtpSettings(host=host, port=port, security=security,  # type: ignore[arg-type]
+                        user=user, password=password, timeout=timeout)
+
+
+def send_message(settings: SmtpSettings, sender: str, recipients: Iterable[str],
+                 message: bytes) -> None:
+    """Send ``message`` exactly as built; raise SmtpError with one clear line on any failure."""
+    to = list(recipients)
+    if not to:
+        raise SmtpError("no recipients: pass --to ADDRESS or set email.test_recipients")
+    where = settings.where
+    try:
+        with _connect(settings) as client:
+            if settings.security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if settings.user:
+                client.login(settings.user, settings.password or "")
+            # sendmail, not send_message: the bytes go out as built (send_message re-renders).
+            refused = client.sendmail(sender, to, message)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise SmtpError(f"SMTP login as {settings.user!r} refused by {where}: "
+                        f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
+    except smtplib.SMTPNotSupportedError as exc:
+        # "STARTTLS extension not supported by server." or the same of SMTP AUTH.
+        raise SmtpError(f"SMTP server {where}: {_one_line(str(exc))}") from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        first, (code, reply) = next(iter(exc.recipients.items()))
+        raise SmtpError(f"SMTP server {where} refused recipient {first}: "
+                        f"{_reply(code, reply)}") from None
+    except smtplib.SMTPSenderRefused as exc:
+        raise SmtpError(f"SMTP server {where} refused sender {exc.sender}: "
+                        f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
+    except smtplib.SMTPResponseException as exc:
+        raise SmtpError(f"SMTP server {where} refused the message: "
+                        f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
+    except smtplib.SMTPServerDisconnected:
+        raise SmtpError(f"SMTP server {where} closed the connection") from None
+    except smtplib.SMTPException as exc:
+        raise SmtpError(f"SMTP send to {where} failed: {_one_line(str(exc))}") from None
+    except ssl.SSLError as exc:
+        reason = getattr(exc, "verify_message", None) or exc.reason or str(exc)
+        raise SmtpError(f"TLS with SMTP server {where} failed: {_one_line(str(reason))}") from None
+    except ConnectionRefusedError:
+        raise SmtpError(f"cannot connect to SMTP server {where}: connection refused") from None
+    except socket.gaierror as exc:
+        raise SmtpError(f"cannot find SMTP server {settings.host!r}: {exc.strerror}") from None
+    except TimeoutError:
+        raise SmtpError(f"SMTP server {where} did not answer within "
+                        f"{settings.timeout:g} seconds") from None
+    except OSError as exc:
+        raise SmtpError(f"cannot talk to SMTP server {where}: "
+                        f"{_one_line(exc.strerror or str(exc))}") from None
+    if refused:
+        first, (code, reply) = next(iter(refused.items()))
+        raise SmtpError(f"SMTP server {where} refused recipient {first}: {_reply(code, reply)}")
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    if settings.security == "tls":
+        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                context=ssl.create_default_context())
+    return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+
+
+def _reply(code: int, reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return f"{code} {_one_line(text)}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
