@@ -188,9 +188,10 @@ def test_long_non_ascii_subject_is_encoded_words_that_decode_back(builds: dict) 
     "Hello\rBcc: victim@example.org",
     "Hello\x00world",
     "Hello\u2028Bcc: victim@example.org",
+    "Hello\ud800",
     "Hello =?UTF-8?Q?=0A?=Bcc: victim@example.org",
     "=?utf-8?b?SGkKQmNjOiB4QHkub3Jn?=",
-], ids=["crlf", "lf", "cr", "nul", "line-separator", "encoded-lf", "encoded-b64"])
+], ids=["crlf", "lf", "cr", "nul", "line-separator", "surrogate", "encoded-lf", "encoded-b64"])
 def test_header_injection_in_subject_or_name_is_refused(value: str, builds: dict) -> None:
     assert header_problem(value)
     campaign = builds["minimal"].campaign

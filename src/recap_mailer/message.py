@@ -36,7 +36,8 @@ _MAX_HEADER_VALUE = 900
 # List-Unsubscribe URL into RFC 2047 encoded-words, which no mail client reads as a URL.
 _POLICY = policy.SMTP.clone(refold_source="none")
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+# Line breaks and other controls, and lone surrogates (they cannot be encoded as UTF-8 at all).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")
 # An RFC 2047 encoded-word ("=?UTF-8?Q?=0A?="): Python decodes one found in a plain value and
 # may fold its decoded newline into a real header line break (the Bcc: smuggling trick).
 _ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
@@ -151,8 +152,8 @@ def build_message(campaign: Campaign, text: str, html: str, *,
 def _encoded(value: str, header: str) -> str:
     """Fold a header value at 78 columns, as RFC 2047 encoded-words of at most 75 if not ASCII.
 
-    Python 3.11's own folder can emit 76-character encoded-words; the legacy Header class
-    keeps each line, and so each word, within ``maxlinelen``.
+    Python 3.11's own folder emits 76-character encoded-words and can lose the space before
+    an encoded-word; the legacy Header class keeps each line, so each word, within 76.
     """
     charset = "us-ascii" if value.isascii() else "utf-8"
     return Header(value, charset, maxlinelen=76, header_name=header).encode(linesep="\n")
