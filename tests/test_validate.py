@@ -147,7 +147,11 @@ CASES = [
      ["recap.yaml:16:10: error: YAML tags such as 'tag:yaml.org,2002:python/object:os.system' "
       "are not allowed"]),
     ("control-character", edit("  name: Test Event", '  name: "Test\\0Event"'),
-     ["recap.yaml:11:9: error: event.name: contains a control character"]),
+     ["recap.yaml:11:9: error: event.name: contains U+0000, which is not allowed in text"]),
+    ("lone-surrogate", edit("  name: Test Event", '  name: "Test \\ud800 Event"'),
+     ["recap.yaml:11:9: error: event.name: contains U+D800, which is not allowed in text"]),
+    ("noncharacter", edit("  venue: Online", '  venue: "On\\uFFFEline"'),
+     ["recap.yaml:16:10: error: event.venue: contains U+FFFE, which is not allowed in text"]),
     ("end-before-start", edit("  date: 2024-03-01", "  date: 2024-03-01\n  end_date: 2024-02-28"),
      ["recap.yaml:15:13: error: event.end_date: is before event.date"]),
     ("bad-colour", edit("quotes:", "theme: {primary: blue}\nquotes:"),

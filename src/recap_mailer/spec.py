@@ -29,7 +29,11 @@ class Invalid:
 
 INVALID: Any = Invalid()
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+# Control characters, lone surrogates (YAML lets "\ud800" through) and noncharacters: none
+# belongs in prose, and the MJML engine fails on some of them.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
 _LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
 
 
@@ -112,8 +116,9 @@ class Text(Kind):
         if not self.multiline and _LINE_BREAK.search(value):
             checker.error(at, "must be a single line (no line breaks)")
             return INVALID
-        if _CONTROL.search(value):
-            checker.error(at, "contains a control character")
+        bad = _CONTROL.search(value)
+        if bad:
+            checker.error(at, f"contains U+{ord(bad[0]):04X}, which is not allowed in text")
             return INVALID
         stripped = value.strip()
         if len(stripped) < self.min_length:
