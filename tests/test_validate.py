@@ -121,6 +121,10 @@ CASES = [
      ["recap.yaml:5:36: error: email.from.address: is not an email address: 'news-at-example'"]),
     ("header-injection", edit("  subject: Test recap", '  subject: "Hi\\r\\nBcc: x@example.org"'),
      ["recap.yaml:3:12: error: email.subject: must be a single line (no line breaks)"]),
+    ("encoded-word-injection",
+     edit("  subject: Test recap", '  subject: "Hi =?UTF-8?Q?=0A?=Bcc: x@example.org"'),
+     ["recap.yaml:3:12: error: email.subject: must not contain an RFC 2047 encoded-word such as "
+      "=?UTF-8?Q?...?="]),
     ("generic-without-unsubscribe",
      edit("  unsubscribe_url: https://example.org/unsubscribe\n", ""),
      ["recap.yaml:2:1: error: email.service: the generic service needs email.unsubscribe_url "

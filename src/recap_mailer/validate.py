@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from recap_mailer import markdown, model
@@ -11,6 +12,7 @@ from recap_mailer.source import Path_, Source
 from recap_mailer.spec import INVALID, Checker, did_you_mean, link_problem, local_moment
 
 PREHEADER_RANGE = (50, 140)
+_ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
 
 
 def validate(source: Source, slug: str) -> tuple[model.Campaign, tuple[Diagnostic, ...]]:
@@ -81,6 +83,13 @@ def _advise(data: dict[str, Any], checker: Checker) -> None:
         checker.error(("email", "service"),
                       "the generic service needs email.unsubscribe_url (an https: or mailto: link)",
                       key=True)
+    # Python decodes an encoded-word found in a plain header value and can fold its newline
+    # into a real header (the "=?UTF-8?Q?=0A?=Bcc:" trick): such text never reaches a header.
+    sender = email.get("from") if isinstance(email.get("from"), dict) else {}
+    for at, value in ((("email", "subject"), email.get("subject")),
+                      (("email", "from", "name"), sender.get("name"))):
+        if value and _ENCODED_WORD.search(value):
+            checker.error(at, "must not contain an RFC 2047 encoded-word such as =?UTF-8?Q?...?=")
     if event.get("end_date") and event.get("date") and event["end_date"] < event["date"]:
         checker.error(("event", "end_date"), "is before event.date")
     if email.get("send_at") and event.get("timezone") and event.get("date"):
