@@ -6,17 +6,20 @@ import re
 from pathlib import Path
 
 from conftest import CASES
+from helpers import Page
 from recap_mailer.build import GMAIL_CLIP_BYTES, build_campaign
+from recap_mailer.render_email import EMAIL_BUDGET_BYTES
 
 
-def big_campaign(tmp_path: Path, sessions: int) -> Path:
+def big_campaign(tmp_path: Path, sessions: int, featured: bool = False) -> Path:
     """Write the minimal campaign with many long sessions."""
     text = (CASES["minimal"] / "recap.yaml").read_text(encoding="utf-8")
     head = text[:text.index("sessions:")]
     body = ["sessions:"]
     for i in range(sessions):
         body += [f"  - id: s{i}", "    kind: talk", f"    title: Session number {i} about things",
-                 "    speakers: [ada]", "    summary: |",
+                 "    speakers: [ada]", f"    featured: {str(featured).lower()}",
+                 "    summary: |",
                  "      " + "A long summary sentence that goes on for a while. " * 8]
     campaign = tmp_path / "big"
     campaign.mkdir()
@@ -29,7 +32,8 @@ def test_small_campaign_has_no_size_warning() -> None:
 
 
 def test_email_past_gmail_clip_gets_a_warning_naming_its_size(tmp_path: Path) -> None:
-    build = build_campaign(big_campaign(tmp_path, 120))
+    # Featured sessions are never summarised, so this email cannot shrink to fit.
+    build = build_campaign(big_campaign(tmp_path, 120, featured=True))
     assert build.email.size > GMAIL_CLIP_BYTES
     [warning] = build.warnings
     line = (tmp_path / "big" / "recap.yaml").read_text(encoding="utf-8").splitlines().index(
@@ -39,3 +43,30 @@ def test_email_past_gmail_clip_gets_a_warning_naming_its_size(tmp_path: Path) ->
         f"{build.email.size:,} bytes ({build.email.size / 1024:.1f} KB); Gmail clips messages "
         "over 102 KB and hides the rest, unsubscribe link included")
     assert re.search(r"is \d{3},\d{3} bytes", warning.message)
+
+
+def test_many_sessions_become_a_compact_list_under_the_budget(tmp_path: Path) -> None:
+    build = build_campaign(big_campaign(tmp_path, 60))
+    assert build.email.size <= EMAIL_BUDGET_BYTES
+    assert len(build.email.layout.compact) == 60 and build.email.layout.omitted == ()
+    text = Page(build.email.html).text
+    assert all(f"Session number {i} about things" in text for i in range(60))
+    assert "A long summary sentence" not in text  # one line each: no summaries
+    assert [w.message for w in build.warnings] == [
+        "the email lists 60 sessions in one line each to stay under Gmail's clip; mark the "
+        "ones to show in full with featured: true"]
+
+
+def test_a_thousand_sessions_still_fit_and_say_how_many_are_left_out(tmp_path: Path) -> None:
+    build = build_campaign(big_campaign(tmp_path, 1000))
+    assert build.email.size <= EMAIL_BUDGET_BYTES
+    omitted = len(build.email.layout.omitted)
+    listed = 1000 - omitted
+    assert 0 < omitted < 1000
+    text = Page(build.email.html).text
+    assert f"{omitted} more sessions of the day are on the recap page." in text
+    # The first sessions are listed and the last ones are the ones left out, in order.
+    assert f"Session number {listed - 1} about things" in text
+    assert f"Session number {listed} about things" not in text
+    # Close to the budget: the estimate does not throw away much room.
+    assert build.email.size > EMAIL_BUDGET_BYTES - 2048

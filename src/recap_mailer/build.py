@@ -68,6 +68,14 @@ def render_campaign(loaded: Loaded) -> Build:
     email = render_email(loaded.campaign, env)
     text = render_text(loaded.campaign, env)
     warnings = list(loaded.warnings)
+    if email.layout.compact:
+        listed = len(email.layout.compact) - len(email.layout.omitted)
+        left = f" and leaves {len(email.layout.omitted)} to the recap page" \
+            if email.layout.omitted else ""
+        warnings.append(loaded.source.diagnostic(
+            ("sessions",), "warning",
+            f"the email lists {listed} sessions in one line each{left} to stay under "
+            f"Gmail's clip; mark the ones to show in full with featured: true", key=True))
     if email.size > GMAIL_CLIP_BYTES:
         warnings.append(loaded.source.diagnostic(
             ("sessions",), "warning",

@@ -16,7 +16,7 @@ from premailer import Premailer
 from recap_mailer import markdown
 from recap_mailer.errors import Diagnostic, SourceError
 from recap_mailer.links import with_utm
-from recap_mailer.model import Campaign
+from recap_mailer.model import Campaign, Session
 from recap_mailer.templating import markup, render_template
 
 EMAIL_TEMPLATE = "email.mjml"
@@ -47,12 +47,34 @@ class _OfflinePremailer(Premailer):
         raise _FetchBlocked(f"external stylesheet refused: {url}")
 
 
+#: The largest HTML we aim for: under Gmail's ~102 KB clip, with room for the longer links an
+#: email service's click tracking writes in.
+EMAIL_BUDGET_BYTES = 92 * 1024
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How much of each session the email shows: a full card, one line, or only on the web."""
+
+    compact: frozenset[str] = frozenset()
+    omitted: tuple[Session, ...] = ()
+
+    def runs(self, sessions: tuple[Session, ...]) -> list[tuple[bool, tuple[Session, ...]]]:
+        """Group a block's sessions into runs of full cards and runs of compact lines."""
+        return [(compact, tuple(run))
+                for compact, run in groupby(sessions, key=lambda s: s.id in self.compact)]
+
+
+FULL = Layout()
+
+
 @dataclass(frozen=True)
 class RenderedEmail:
     """The email at each stage: the MJML source and the final inlined HTML."""
 
     mjml: str
     html: str
+    layout: Layout = FULL
 
     @property
     def size(self) -> int:
@@ -60,7 +82,7 @@ class RenderedEmail:
         return len(self.html.encode("utf-8"))
 
 
-def email_context(campaign: Campaign) -> dict[str, Any]:
+def email_context(campaign: Campaign, layout: Layout = FULL) -> dict[str, Any]:
     """Return what the email templates see."""
     utm = campaign.email.utm
 
@@ -70,10 +92,9 @@ def email_context(campaign: Campaign) -> dict[str, Any]:
     def prose(text: str, content: str | None = None) -> Any:
         return markup(markdown.to_html(text, lambda href: with_utm(href, utm, content)))
 
-    blocks = [
-        (block, tuple(sessions))
-        for block, sessions in groupby(campaign.sessions, key=lambda s: s.block)
-    ]
+    omitted = {s.id for s in layout.omitted}
+    shown = (s for s in campaign.sessions if s.id not in omitted)
+    blocks = [(block, tuple(sessions)) for block, sessions in groupby(shown, key=lambda s: s.block)]
     return {
         "campaign": campaign,
         "email": campaign.email,
@@ -85,6 +106,7 @@ def email_context(campaign: Campaign) -> dict[str, Any]:
         "track": track,
         "prose": prose,
         "long_date": long_date(campaign),
+        "layout": layout,
     }
 
 
@@ -105,9 +127,9 @@ def _session_quotes(campaign: Campaign) -> dict[str, tuple[Any, ...]]:
             for s in campaign.sessions}
 
 
-def render_mjml(campaign: Campaign, env: jinja2.Environment) -> str:
+def render_mjml(campaign: Campaign, env: jinja2.Environment, layout: Layout = FULL) -> str:
     """Render the MJML source of the email."""
-    return render_template(env, EMAIL_TEMPLATE, **email_context(campaign))
+    return render_template(env, EMAIL_TEMPLATE, **email_context(campaign, layout))
 
 
 def compile_mjml(source: str, template: str = EMAIL_TEMPLATE) -> str:
@@ -220,7 +242,33 @@ def inline_css(html: str) -> str:
     return _INLINE_STYLE.sub(lambda m: m[0].replace("; ", ";"), inlined)
 
 
-def render_email(campaign: Campaign, env: jinja2.Environment) -> RenderedEmail:
-    """Render the campaign's email: MJML source and final HTML."""
-    source = render_mjml(campaign, env)
-    return RenderedEmail(mjml=source, html=inline_css(compile_mjml(source)))
+def render_email(campaign: Campaign, env: jinja2.Environment,
+                 budget: int = EMAIL_BUDGET_BYTES) -> RenderedEmail:
+    """Render the email; past the budget, summarise sessions rather than grow without bound.
+
+    Featured sessions always keep their full card. The others become one line each, and if
+    even that is too long, the last of them are left to the web recap, with a line saying so.
+    """
+    full = _render(campaign, env, FULL)
+    compactable = [s for s in campaign.sessions if not s.featured]
+    if full.size <= budget or not compactable:
+        return full
+    compact = frozenset(s.id for s in compactable)
+    summary = _render(campaign, env, Layout(compact))
+    if summary.size <= budget:
+        return summary
+    # Estimate how many one-line sessions fit from the cost of one, then step down to fit.
+    bare = _render(campaign, env, Layout(compact, tuple(compactable)))
+    per_line = max(1, (summary.size - bare.size) // len(compactable))
+    keep = max(0, min(len(compactable) - 1, (budget - bare.size) // per_line))
+    while True:
+        layout = Layout(compact, tuple(compactable[keep:]))
+        rendered = bare if keep == 0 else _render(campaign, env, layout)
+        if rendered.size <= budget or keep == 0:
+            return rendered
+        keep = max(0, keep - max(1, (rendered.size - budget) // per_line + 1))
+
+
+def _render(campaign: Campaign, env: jinja2.Environment, layout: Layout) -> RenderedEmail:
+    source = render_mjml(campaign, env, layout)
+    return RenderedEmail(mjml=source, html=inline_css(compile_mjml(source)), layout=layout)
