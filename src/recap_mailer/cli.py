@@ -46,6 +46,14 @@ def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool) -> None
     dirs = list(campaign_dirs) or find_campaigns(Path("campaigns"))
     if not dirs:
         raise click.UsageError("no campaigns: pass a campaign folder or run where ./campaigns is")
+    seen: dict[str, Path] = {}
+    for campaign_dir in dirs:
+        # Two folders of one name would write the same out/<slug>/, the second over the first.
+        slug = campaign_dir.resolve().name
+        if slug in seen and seen[slug].resolve() != campaign_dir.resolve():
+            raise click.UsageError(f"{seen[slug]} and {campaign_dir} would both build into "
+                                   f"{out_root / slug}; rename one of the folders")
+        seen[slug] = campaign_dir
     failed = 0
     for campaign_dir in dirs:
         try:

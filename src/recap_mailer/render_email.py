@@ -17,7 +17,7 @@ from recap_mailer import markdown
 from recap_mailer.errors import Diagnostic, SourceError
 from recap_mailer.links import with_utm
 from recap_mailer.model import Campaign, Session
-from recap_mailer.templating import markup, render_template
+from recap_mailer.templating import markup, render_template, shown_path
 
 EMAIL_TEMPLATE = "email.mjml"
 
@@ -271,4 +271,6 @@ def render_email(campaign: Campaign, env: jinja2.Environment,
 
 def _render(campaign: Campaign, env: jinja2.Environment, layout: Layout) -> RenderedEmail:
     source = render_mjml(campaign, env, layout)
-    return RenderedEmail(mjml=source, html=inline_css(compile_mjml(source)), layout=layout)
+    template = shown_path(env.get_template(EMAIL_TEMPLATE).filename or EMAIL_TEMPLATE)
+    return RenderedEmail(mjml=source, html=inline_css(compile_mjml(source, template)),
+                         layout=layout)

@@ -53,14 +53,14 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
         return template.render(**context)
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or exc.name or name
-        raise SourceError([Diagnostic(_shown(where), exc.lineno or 1, 1, "error",
+        raise SourceError([Diagnostic(shown_path(where), exc.lineno or 1, 1, "error",
                                       f"template: {exc.message}")]) from None
     except jinja2.TemplateNotFound as exc:
         raise SourceError([Diagnostic(name, 0, 0, "error",
                                       f"template not found: {exc.name}")]) from None
     except jinja2.TemplateError as exc:
         filename, line = _template_frame(exc, env)
-        raise SourceError([Diagnostic(_shown(filename or name), line, 1 if line else 0, "error",
+        raise SourceError([Diagnostic(shown_path(filename or name), line, 1 if line else 0, "error",
                                       f"template: {exc}")]) from None
 
 
@@ -73,7 +73,7 @@ def _template_frame(exc: BaseException, env: jinja2.Environment) -> tuple[str | 
     return found
 
 
-def _shown(filename: str) -> str:
+def shown_path(filename: str) -> str:
     """Show a template path relative to the working folder when it lies inside it."""
     try:
         return str(Path(filename).resolve().relative_to(Path.cwd()))
