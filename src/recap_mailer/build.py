@@ -9,6 +9,7 @@ from pathlib import Path
 from recap_mailer.errors import Diagnostic, SourceError, single_error
 from recap_mailer.message import build_message, header_problems
 from recap_mailer.model import Campaign
+from recap_mailer.preview import render_preview
 from recap_mailer.render_email import RenderedEmail, render_email
 from recap_mailer.render_text import render_text
 from recap_mailer.source import SOURCE_NAME, Source, format_path, read_source
@@ -88,7 +89,10 @@ def render_campaign(loaded: Loaded) -> Build:
         "email.txt": text.encode("utf-8"),
         "email.eml": build_message(loaded.campaign, text, email.html),
     }
-    return Build(loaded.campaign, email, files, tuple(warnings))
+    build = Build(loaded.campaign, email, files, tuple(warnings))
+    # The preview shows every other output, so it is rendered last.
+    preview = render_preview(build, env, build.warnings)
+    return replace(build, files={**files, "preview.html": preview.encode("utf-8")})
 
 
 def build_campaign(campaign_dir: Path, *, strict: bool = False) -> Build:

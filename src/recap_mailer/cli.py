@@ -145,3 +145,43 @@ def send_test(campaign_dir: Path, recipients: tuple[str, ...]) -> None:
     _report(result.warnings)
     click.echo(f"sent a test of {result.campaign.slug} ({len(message) / 1024:.1f} KB) "
                f"to {', '.join(to)} via {settings.where}")
+
+
+@main.command()
+@click.argument("campaign_dir", required=False,
+                type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but 127.0.0.1 exposes the preview.")
+def preview(campaign_dir: Path | None, port: int, host: str) -> None:
+    """Serve the review page, rebuilding and reloading it whenever the campaign changes."""
+    import time
+
+    from recap_mailer.build import build_campaign, find_campaigns
+    from recap_mailer.serve import PreviewServer
+
+    if campaign_dir is None:
+        found = find_campaigns(Path("campaigns"))
+        if len(found) != 1:
+            names = ", ".join(str(p) for p in found) or "none"
+            raise click.UsageError(f"name the campaign to preview (campaigns found: {names})")
+        campaign_dir = found[0]
+
+    def build_files(folder: Path) -> dict[str, bytes]:
+        started = time.perf_counter()
+        try:
+            result = build_campaign(folder)
+        except RecapError as exc:
+            _fail(exc)
+            raise
+        _report(result.warnings)
+        click.echo(f"built {folder} in {(time.perf_counter() - started) * 1000:.0f} ms")
+        return result.files
+
+    try:
+        server = PreviewServer(campaign_dir, build_files, host=host, port=port)
+    except OSError as exc:
+        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"previewing {campaign_dir} at {server.url} (Ctrl-C to stop)")
+    server.serve_until_interrupted()

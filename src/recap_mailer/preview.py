@@ -1,0 +1,51 @@
+"""The reviewer's page: everything one campaign sends, in one self-contained HTML file."""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+import jinja2
+
+from recap_mailer.errors import Diagnostic
+from recap_mailer.render_email import long_date
+from recap_mailer.templating import render_template
+
+PREVIEW_TEMPLATE = "preview.html"
+
+_DARK_QUERY = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)")
+
+
+def force_dark(html: str) -> str:
+    """Return the email as a dark-mode client shows it: its dark rules on, unconditionally."""
+    return _DARK_QUERY.sub("@media all", html)
+
+
+def data_uri(png: bytes) -> str:
+    """Embed a PNG in the page, so the page is one file that opens anywhere."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def render_preview(build: Any, env: jinja2.Environment,
+                   diagnostics: tuple[Diagnostic, ...] = ()) -> str:
+    """Render preview.html from a build's outputs (the email, its text, posts, cards...)."""
+    campaign = build.campaign
+    files: dict[str, bytes] = build.files
+    cards = {name: data_uri(data) for name, data in sorted(files.items())
+             if name.startswith("cards/") and name.endswith(".png")}
+    return render_template(
+        env, PREVIEW_TEMPLATE,
+        campaign=campaign,
+        email=campaign.email,
+        event=campaign.event,
+        long_date=long_date(campaign),
+        email_html=build.email.html,
+        email_dark_html=force_dark(build.email.html),
+        email_size=build.email.size,
+        email_text=files.get("email.txt", b"").decode("utf-8"),
+        posts=getattr(build, "posts", ()),
+        cards=cards,
+        schedule=getattr(build, "schedule", ()),
+        diagnostics=diagnostics,
+    )

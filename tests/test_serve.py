@@ -1,0 +1,142 @@
+"""The live preview server, over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import CASES
+from recap_mailer.build import build_campaign
+from recap_mailer.serve import PreviewServer, allowed_hosts, resolve_request_path
+
+
+def get(server: PreviewServer, path: str, host: str | None = None) -> tuple[int, bytes]:
+    """Send a raw GET (the path exactly as given) and return status and body."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.putrequest("GET", path, skip_host=True)
+    conn.putheader("Host", f"127.0.0.1:{server.port}" if host is None else host)
+    conn.endheaders()
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, body
+
+
+@pytest.fixture
+def campaign(tmp_path: Path) -> Path:
+    folder = tmp_path / "live"
+    shutil.copytree(CASES["minimal"], folder)
+    return folder
+
+
+@pytest.fixture
+def server(campaign: Path) -> Iterator[PreviewServer]:
+    running = PreviewServer(campaign, lambda d: build_campaign(d).files, port=0)
+    running.start()
+    yield running
+    running.stop()
+
+
+def wait_for(predicate, seconds: float = 5.0) -> float:
+    """Wait until ``predicate()`` is true; return how long it took."""
+    started = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - started < seconds, "timed out"
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def test_serves_the_preview_page_and_outputs(server: PreviewServer) -> None:
+    status, body = get(server, "/")
+    assert status == 200
+    assert b"Minimal test recap" in body and b"/__status" in body
+    status, body = get(server, "/email.txt")
+    assert status == 200 and b"Minimal test recap" in body
+
+
+@pytest.mark.parametrize("path", [
+    "/../recap.yaml", "/..%2frecap.yaml", "/%2e%2e/recap.yaml", "/%2E%2E%2Frecap.yaml",
+    "/..\\recap.yaml", "/..%5crecap.yaml", "//etc/passwd", "/etc/passwd", "/./email.txt",
+    "/cards/../../recap.yaml", "/email.txt%00.png", "/nonexistent.html",
+])
+def test_nothing_outside_the_build_is_served(server: PreviewServer, path: str) -> None:
+    status, body = get(server, path)
+    assert status == 404
+    assert b"version: 1" not in body and b"root:" not in body
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1.evil.example",
+                                  "localhost:1", ""])
+def test_foreign_host_header_is_refused(server: PreviewServer, host: str) -> None:
+    status, _ = get(server, "/", host=host)
+    assert status == 403
+
+
+def test_local_host_names_are_accepted(server: PreviewServer) -> None:
+    for host in (f"localhost:{server.port}", f"127.0.0.1:{server.port}"):
+        assert get(server, "/", host=host)[0] == 200
+
+
+def test_binds_loopback_by_default(server: PreviewServer) -> None:
+    assert server.httpd.server_address[0] == "127.0.0.1"
+
+
+def test_change_rebuilds_and_a_broken_source_keeps_the_last_good_build(
+        server: PreviewServer, campaign: Path) -> None:
+    source = campaign / "recap.yaml"
+    status = json.loads(get(server, "/__status")[1])
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "Minimal test recap", "Edited recap"), encoding="utf-8")
+    took = wait_for(lambda: b"Edited recap" in get(server, "/")[1])
+    assert took < 1.0
+    after = json.loads(get(server, "/__status")[1])
+    assert after["generation"] > status["generation"] and after["error"] is None
+
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "timezone: UTC", "timezone: Mars/Olympus"), encoding="utf-8")
+    wait_for(lambda: json.loads(get(server, "/__status")[1])["error"] is not None)
+    page = get(server, "/")[1].decode("utf-8")
+    assert 'id="build-error"' in page
+    assert f"{source}:16:13: error: event.timezone: unknown time zone" in page
+    assert "Edited recap" in page  # the last good build stays
+    assert get(server, "/email.txt")[0] == 200
+
+
+def test_template_change_rebuilds(server: PreviewServer, campaign: Path) -> None:
+    (campaign / "templates" / "partials").mkdir(parents=True)
+    (campaign / "templates" / "partials" / "footer.mjml").write_text(
+        "<mj-section><mj-column><mj-text>Brand new footer</mj-text></mj-column></mj-section>\n",
+        encoding="utf-8")
+    wait_for(lambda: b"Brand new footer" in get(server, "/email.html")[1])
+
+
+def test_first_build_failing_still_serves_the_error(tmp_path: Path) -> None:
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "recap.yaml").write_text("version: 1\nemail: [\n", encoding="utf-8")
+    running = PreviewServer(folder, lambda d: build_campaign(d).files, port=0)
+    running.start()
+    try:
+        status, body = get(running, "/")
+        assert status == 200 and b"no good build yet" in body and b"recap.yaml:3:1" in body
+    finally:
+        running.stop()
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("/", "preview.html"), ("/email.html?x=1", "email.html"), ("/cards/a.png", "cards/a.png"),
+    ("/../x", None), ("/%2e%2e/x", None), ("/a\\b", None), ("//x", None),
+])
+def test_request_paths(raw: str, expected: str | None) -> None:
+    assert resolve_request_path(raw) == expected
+
+
+def test_allowed_hosts() -> None:
+    assert allowed_hosts("127.0.0.1", 8000) == {"127.0.0.1:8000", "localhost:8000",
+                                                 "[::1]:8000"}
