@@ -66,10 +66,10 @@ def test_failed_build_leaves_previous_outputs_untouched(tmp_path: Path) -> None:
     campaign = copy_sample(tmp_path)
     out = tmp_path / "out"
     assert run("build", str(campaign), "--out", str(out)).returncode == 0
-    before = {p.name: p.read_bytes() for p in (out / "soc23-day1").iterdir()}
+    before = {p: p.read_bytes() for p in (out / "soc23-day1").rglob("*") if p.is_file()}
     (campaign / "recap.yaml").write_text("version: 1\nemail: [\n", encoding="utf-8")
     assert run("build", str(campaign), "--out", str(out)).returncode == 1
-    after = {p.name: p.read_bytes() for p in (out / "soc23-day1").iterdir()}
+    after = {p: p.read_bytes() for p in (out / "soc23-day1").rglob("*") if p.is_file()}
     assert after == before
     assert [p.name for p in out.iterdir()] == ["soc23-day1"]
 
