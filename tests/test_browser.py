@@ -1,0 +1,136 @@
+"""The preview page in a real browser: frames render, columns stack, dark mode applies."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from browser import launched, screenshot
+from conftest import CASES
+from recap_mailer.build import build_campaign
+from recap_mailer.outputs import write_outputs
+from recap_mailer.serve import PreviewServer
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with launched() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def sample_preview(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("out") / "soc23-day1"
+    write_outputs(out, build_campaign(CASES["soc23-day1"]).files)
+    return out / "preview.html"
+
+
+@pytest.fixture
+def page(browser, sample_preview: Path):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(sample_preview.as_uri())
+    page.wait_for_load_state("load")
+    yield page
+    page.close()
+
+
+def frame(page, frame_id: str):
+    return page.frame_locator(f"#{frame_id}").locator("body")
+
+
+def box(page, frame_id: str, selector: str) -> list[dict]:
+    """Return the boxes of the elements matching ``selector`` inside an email frame."""
+    handle = page.query_selector(f"#{frame_id}").content_frame()
+    return handle.evaluate(
+        "(sel) => [...document.querySelectorAll(sel)].map(e => {"
+        " const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height};"
+        "})", selector)
+
+
+def test_email_renders_in_both_frames(page) -> None:
+    for frame_id in ("frame-desktop", "frame-mobile", "frame-dark", "frame-dark-mobile"):
+        text = frame(page, frame_id).inner_text()
+        assert "Highlights from Day 1 of SOC23" in text
+        assert "steering not rowing metaphor" in text
+    screenshot(page, "preview-sample")
+
+
+def test_session_columns_sit_side_by_side_on_desktop_and_stack_at_375px(page) -> None:
+    desktop_meta = box(page, "frame-desktop", ".rm-session-meta")
+    desktop_body = box(page, "frame-desktop", ".rm-session-body")
+    assert len(desktop_meta) == len(desktop_body) == 11
+    for meta, body in zip(desktop_meta, desktop_body, strict=True):
+        assert meta["w"] == pytest.approx(192, abs=2) and body["w"] == pytest.approx(408, abs=2)
+        assert meta["y"] == body["y"] and body["x"] >= meta["x"] + meta["w"] - 1
+
+    width = page.query_selector("#frame-mobile").content_frame().evaluate("innerWidth")
+    assert width == 375
+    mobile_meta = box(page, "frame-mobile", ".rm-session-meta")
+    mobile_body = box(page, "frame-mobile", ".rm-session-body")
+    for meta, body in zip(mobile_meta, mobile_body, strict=True):
+        assert meta["w"] == pytest.approx(375, abs=2) and body["w"] == pytest.approx(375, abs=2)
+        assert body["y"] >= meta["y"] + meta["h"] - 1  # stacked: the body comes below
+
+
+def test_dark_mode_changes_the_colours(page) -> None:
+    script = ("() => { const c = document.querySelector('.rm-card');"
+              " const t = document.querySelector('.rm-summary div');"
+              " return [getComputedStyle(c).backgroundColor, getComputedStyle(t).color]; }")
+    light = page.query_selector("#frame-desktop").content_frame().evaluate(script)
+    dark = page.query_selector("#frame-dark").content_frame().evaluate(script)
+    assert light == ["rgb(255, 255, 255)", "rgb(31, 35, 40)"]
+    assert dark == ["rgb(22, 27, 34)", "rgb(230, 237, 243)"]
+
+
+def test_inbox_line_and_plain_text_are_shown(page) -> None:
+    inbox = page.locator("#inbox .inbox").inner_text()
+    assert "Government Outcomes Lab" in inbox and "Highlights from Day 1 of SOC23" in inbox
+    assert "A keynote on the ‘eleven secret herbs" in inbox
+    text = page.locator("#plain-text").inner_text()
+    assert text.startswith("SOC23 · DAY 1 RECAP")
+
+
+def test_preview_fetches_nothing_from_the_network(browser, sample_preview: Path) -> None:
+    requests: list[str] = []
+    page = browser.new_page()
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(sample_preview.as_uri())
+    page.wait_for_load_state("load")
+    page.close()
+    assert [u for u in requests if not u.startswith(("file:", "data:", "about:"))] == []
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[tuple[PreviewServer, Path]]:
+    folder = tmp_path / "live"
+    shutil.copytree(CASES["minimal"], folder)
+    server = PreviewServer(folder, lambda d: build_campaign(d).files, port=0)
+    server.start()
+    yield server, folder
+    server.stop()
+
+
+def test_live_page_shows_a_change_within_a_second_and_errors_in_the_page(browser, live) -> None:
+    server, folder = live
+    page = browser.new_page()
+    page.goto(server.url)
+    assert "Minimal test recap" in frame(page, "frame-desktop").inner_text()
+    source = folder / "recap.yaml"
+    text = source.read_text(encoding="utf-8")
+    started = time.monotonic()
+    source.write_text(text.replace("Minimal test recap", "Changed live"), encoding="utf-8")
+    page.frame_locator("#frame-desktop").get_by_text("Changed live").first.wait_for(timeout=5000)
+    assert time.monotonic() - started < 1.0
+
+    source.write_text(text.replace("Minimal test recap", "Changed live")
+                      .replace("date: 2024-03-01", "date: 2024-02-30"), encoding="utf-8")
+    page.locator("#build-error").wait_for(timeout=5000)
+    banner = page.locator("#build-error").inner_text()
+    assert f"{source}:15:9: error: event.date: '2024-02-30' is not a real date" in banner
+    assert "Changed live" in frame(page, "frame-desktop").inner_text()  # last good build stays
+    screenshot(page, "preview-live-error")
+    page.close()
