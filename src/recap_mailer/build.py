@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from recap_mailer.cards import render_cards
 from recap_mailer.errors import Diagnostic, SourceError, single_error
 from recap_mailer.message import build_message, header_problems
 from recap_mailer.model import Campaign
@@ -88,6 +89,7 @@ def render_campaign(loaded: Loaded) -> Build:
         "email.html": email.html.encode("utf-8"),
         "email.txt": text.encode("utf-8"),
         "email.eml": build_message(loaded.campaign, text, email.html),
+        **render_cards(loaded.campaign),
     }
     build = Build(loaded.campaign, email, files, tuple(warnings))
     # The preview shows every other output, so it is rendered last.

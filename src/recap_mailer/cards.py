@@ -1,0 +1,521 @@
+"""Quote cards: a PNG per quote and card size, in the theme's colours, and their alt text.
+
+The type is Noto Sans, with Noto Sans Arabic for Arabic text (both SIL Open Font License,
+from the fontpkg-noto-sans and fontpkg-noto-sans-arabic packages). Each block of text is
+set in the first of those fonts that has all its characters; characters neither has (emoji,
+CJK) show as the font's empty box. Right-to-left text is shaped and ordered by libraqm,
+which Pillow's wheels bring (with the system's FriBiDi); without it Pillow falls back to
+basic layout and Arabic comes out unshaped.
+
+A card is laid out first (``layout_card``: every line of text with the box its ink covers),
+then drawn (``draw_card``), so tests can check the layout and the pixels separately.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache, partial
+from io import BytesIO
+
+import fontpkg
+from fontTools.ttLib import TTFont
+from PIL import Image, ImageColor, ImageDraw, ImageFont
+
+from recap_mailer.model import Campaign, Quote
+
+#: Card sizes: 16:9 serves X, Bluesky, Mastodon and LinkedIn; 4:5 is Instagram's.
+CARD_SIZES = ((1600, 900), (1080, 1350))
+#: Each platform's alt-text limit in characters. ``card_alt_text`` counts code points,
+#: which are never fewer than graphemes, so a text within the limit is within it everywhere.
+ALT_TEXT_LIMITS = {"x": 1000, "bluesky": 2000, "mastodon": 1500}
+#: WCAG 2 AA contrast for normal text; every glyph on a card meets it against the background.
+MIN_CONTRAST = 4.5
+#: Font families tried in order for each block of text: the first with every character wins.
+FAMILIES = ("Noto Sans", "Noto Sans Arabic")
+#: Fixed, so the same source always gives the same bytes.
+PNG_COMPRESS_LEVEL = 6
+#: The quote is never cut: below its normal smallest size it shrinks down to this, in pixels.
+FLOOR_SIZE = 8
+
+Box = tuple[int, int, int, int]
+
+
+def card_path(quote: Quote, size: tuple[int, int]) -> str:
+    """Return the card's path inside the output folder: ``cards/<quote-id>-1600x900.png``."""
+    width, height = size
+    return f"cards/{quote.id}-{width}x{height}.png"
+
+
+# --- Layout ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of a text block: where it is drawn from and the box its ink covers."""
+
+    text: str
+    origin: tuple[int, int]
+    box: Box
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """A run of lines in one font, size and colour: the quote, the speaker's name, ..."""
+
+    role: str
+    family: str
+    weight: int
+    size: int
+    colour: str
+    anchor: str  # "ls": origin is the left end of the baseline; "rs": the right end (RTL)
+    lines: tuple[TextLine, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A filled rectangle (the accent bar under the quote)."""
+
+    box: Box
+    colour: str
+
+
+@dataclass(frozen=True)
+class CardLayout:
+    """Everything a card shows and where, before a pixel is drawn."""
+
+    size: tuple[int, int]
+    content: Box  # the area inside the margins
+    background: str
+    blocks: tuple[TextBlock, ...]
+    rules: tuple[Rule, ...]
+
+    def block(self, role: str) -> TextBlock | None:
+        """Return the block playing ``role``, if the card has one."""
+        return next((b for b in self.blocks if b.role == role), None)
+
+
+@dataclass(frozen=True)
+class _Set:
+    """Text broken into lines at one size, with its vertical extent around the first baseline."""
+
+    family: str
+    weight: int
+    size: int
+    lines: tuple[str, ...]
+    line_height: int
+    top: int  # relative to the first baseline, so negative
+    bottom: int
+    rtl: bool
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+
+def layout_card(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> CardLayout:
+    """Lay out one card: the quote as large as fits, then who said it, where, and the event."""
+    width, height = size
+    unit = min(width, height) / 100
+    margin_x, margin_y = round(width * 0.08), round(height * 0.08)
+    left, top, right, bottom = margin_x, margin_y, width - margin_x, height - margin_y
+    measure = right - left
+    theme = campaign.theme
+    background = theme.background
+    ink = readable(theme.text, background)
+    muted = readable(theme.muted, background)
+    strong = readable(theme.primary, background)
+    accent = readable(theme.accent, background)
+    person, session = quote.speaker, quote.session
+
+    def px(value: float) -> int:
+        return max(1, round(value * unit))
+
+    text = quote.text.strip()
+    rtl = _is_rtl(text)
+    speaker = _fit_lines(person.display_name, 700, measure, px(3.6), px(2.4), 2)
+    affiliation = (_fit_lines(person.affiliation, 400, measure, px(3.2), px(2.2), 2)
+                   if person.affiliation else None)
+    where = _fit_lines(session.title, 400, measure, px(2.6), px(1.8), 3)
+    event = _fit_lines(_event_line(campaign), 700, measure, px(2.6), px(1.8), 2)
+
+    gap_mark, gap_quote, gap_rule, gap_name, gap_session = px(2.5), px(4), px(3), px(0.6), px(1.6)
+    gap_event = px(4)
+    # Under the quote, top to bottom: (space above, role, text or None for the rule, colour).
+    below: list[tuple[int, str, _Set | None, str]] = [
+        (gap_quote, "rule", None, accent), (gap_rule, "speaker", speaker, ink)]
+    if affiliation:
+        below.append((gap_name, "affiliation", affiliation, muted))
+    below.append((gap_session, "session", where, muted))
+    rule_height = px(0.7)
+    room = (bottom - event.height - gap_event) - top
+    for mark_size in (px(20), px(11)):  # a long quote gets the room of a smaller mark
+        mark = _set_text("”" if rtl else "“", 700, mark_size, measure, 1.0, tight=True, rtl=rtl)
+        fixed = mark.height + gap_mark + sum(
+            gap + (item.height if item else rule_height) for gap, _, item, _ in below)
+        body = _fit_quote(text, measure, room - fixed, px(8), px(2))
+        if body.size >= px(4.5):
+            break
+
+    # The quote and its attribution sit in the middle of the room above the event line.
+    y = top + max(0, (room - fixed - body.height) // 2)
+    blocks = [_place(mark, "mark", accent, y, left, right)]
+    y += mark.height + gap_mark
+    blocks.append(_place(body, "quote", ink, y, left, right))
+    y += body.height
+    rules = []
+    for gap, role, item, colour in below:
+        y += gap
+        if item is None:
+            bar = px(12)
+            x0 = right - bar if rtl else left
+            rules.append(Rule((x0, y, x0 + bar, y + rule_height), colour))
+            y += rule_height
+        else:
+            blocks.append(_place(item, role, colour, y, left, right))
+            y += item.height
+    blocks.append(_place(event, "event", strong, bottom - event.height, left, right))
+    return CardLayout(size, (left, top, right, bottom), background, tuple(blocks), tuple(rules))
+
+
+def _event_line(campaign: Campaign) -> str:
+    tags = " ".join(f"#{tag}" for tag in campaign.event.hashtags)
+    return f"{campaign.event.name}  ·  {tags}" if tags else campaign.event.name
+
+
+def _fit_quote(text: str, width: int, height: int, largest: int, smallest: int) -> _Set:
+    """Set the quote as large as fits the box; it is never cut, only made smaller."""
+    fitted = _largest_fitting(text, width, height, smallest, largest)
+    if fitted is None and "\n" in text:
+        # Many short lines: run them together rather than set the quote tiny.
+        fitted = _largest_fitting(" ".join(text.split()), width, height, smallest, largest)
+        text = " ".join(text.split())
+    if fitted is None:
+        fitted = _largest_fitting(text, width, height, FLOOR_SIZE, smallest - 1)
+    return fitted or _set_text(text, 600, FLOOR_SIZE, width, 1.25)
+
+
+def _largest_fitting(text: str, width: int, height: int, lo: int, hi: int) -> _Set | None:
+    """Binary-search the largest size in ``lo..hi`` at which ``text`` fits the box."""
+    best = None
+    while lo <= hi:
+        size = (lo + hi) // 2
+        fitted = _set_text(text, 600, size, width, 1.25)
+        if fitted.height <= height:
+            best, lo = fitted, size + 1
+        else:
+            hi = size - 1
+    return best
+
+
+def _fit_lines(text: str, weight: int, width: int, largest: int, smallest: int,
+               max_lines: int) -> _Set:
+    """Set a line of attribution in at most ``max_lines`` lines, shrinking it if need be."""
+    lo, hi, best = smallest, largest, None
+    while lo <= hi:
+        size = (lo + hi) // 2
+        fitted = _set_text(text, weight, size, width, 1.3)
+        if len(fitted.lines) <= max_lines:
+            best, lo = fitted, size + 1
+        else:
+            hi = size - 1
+    # Still too many lines at the smallest size: keep them all rather than cut the text.
+    return best or _set_text(text, weight, smallest, width, 1.3)
+
+
+def _set_text(text: str, weight: int, size: int, width: int, leading: float,
+              *, tight: bool = False, rtl: bool | None = None) -> _Set:
+    """Break ``text`` into lines no wider than ``width`` (measured on the ink) at ``size``."""
+    family = family_for(text)
+    font = _font(family, size, weight)
+    limit = width
+    for _ in range(4):
+        lines = _wrap(text, font, limit)
+        # Ink can reach a little past a glyph's advance; look at the lines that come close.
+        over = max((_ink_width(font, line) - width for line in lines
+                    if font.getlength(line) > width - size), default=0)
+        if over <= 0:
+            break
+        limit -= over
+    line_height = round(size * leading)
+    ascent, descent = font.getmetrics()
+    # The block's extent: the font's ascent and descent, or wherever ink goes beyond them
+    # (stacked diacritics); ``tight`` takes the ink alone (the big quotation mark).
+    # Only the first and last lines can reach past the block (measuring is slow). getbbox
+    # reaches down to the baseline at least; ``tight`` looks at the drawn ink instead.
+    measure = partial(_drawn_box, font) if tight else partial(font.getbbox, anchor="ls")
+    ends = {0, len(lines) - 1}
+    inks = [(i * line_height + t, i * line_height + b)
+            for i, line in enumerate(lines) if line and i in ends
+            for _, t, _, b in [measure(line)]]
+    top = min((t for t, _ in inks), default=0)
+    bottom = max((b for _, b in inks), default=0)
+    if not tight:
+        top, bottom = min(top, -ascent), max(bottom, (len(lines) - 1) * line_height + descent)
+    return _Set(family, weight, size, tuple(lines), line_height, top, bottom,
+                _is_rtl(text) if rtl is None else rtl)
+
+
+def _place(fitted: _Set, role: str, colour: str, y: int, left: int, right: int) -> TextBlock:
+    """Put a set text block with its top at ``y``, aligned to the side its script reads from."""
+    font = _font(fitted.family, fitted.size, fitted.weight)
+    anchor = "rs" if fitted.rtl else "ls"
+    lines = []
+    for i, text in enumerate(fitted.lines):
+        baseline = y - fitted.top + i * fitted.line_height
+        x0, y0, x1, y1 = font.getbbox(text, anchor=anchor) if text else (0, 0, 0, 0)
+        x = right - max(x1, 0) if fitted.rtl else left - min(x0, 0)
+        lines.append(TextLine(text, (x, baseline), (x + x0, baseline + y0, x + x1, baseline + y1)))
+    return TextBlock(role, fitted.family, fitted.weight, fitted.size, colour, anchor, tuple(lines))
+
+
+# Break lines at spaces and tabs only: a no-break space keeps its words together.
+_BREAKS = re.compile(r"[ \t]+")
+# Inside a word too long for a line, break after a hyphen, dash or slash first.
+_WORD_PARTS = re.compile(r"[^-‐–—/]*[-‐–—/]+|[^-‐–—/]+")
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
+    """Fill lines greedily word by word; the source's own line breaks are kept."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in _BREAKS.split(paragraph.strip()):
+            if not word:
+                continue
+            candidate = f"{line} {word}" if line else word
+            if font.getlength(candidate) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            pieces = _break_word(word, font, width)
+            lines.extend(pieces[:-1])
+            line = pieces[-1]
+        lines.append(line)
+    while len(lines) > 1 and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _break_word(word: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
+    """Split a word wider than a line: after hyphens if that is enough, else between letters."""
+    pieces: list[str] = []
+    current = ""
+    for part in _WORD_PARTS.findall(word):
+        for chunk in [part] if font.getlength(part) <= width else _clusters(part):
+            if current and font.getlength(current + chunk) > width:
+                pieces.append(current)
+                current = ""
+            current += chunk
+    return [*pieces, current]
+
+
+def _clusters(text: str) -> Iterator[str]:
+    """Yield user-perceived characters, roughly: a base with its marks, joiners and modifiers."""
+    cluster = ""
+    for ch in text:
+        joins = (unicodedata.category(ch) in ("Mn", "Me", "Mc", "Cf")
+                 or 0x1F3FB <= ord(ch) <= 0x1F3FF or cluster.endswith("\u200d"))
+        if cluster and not joins:
+            yield cluster
+            cluster = ""
+        cluster += ch
+    if cluster:
+        yield cluster
+
+
+def _drawn_box(font: ImageFont.FreeTypeFont, line: str) -> Box:
+    """Return the box of the pixels a line actually sets, relative to its baseline origin."""
+    mask, (x, y) = font.getmask2(line, anchor="ls")
+    x0, y0, x1, y1 = mask.getbbox() or (0, 0, 0, 0)
+    return x + x0, y + y0, x + x1, y + y1
+
+
+def _ink_width(font: ImageFont.FreeTypeFont, line: str) -> int:
+    """Return the width a line needs from its origin, counting ink either side of it."""
+    if not line:
+        return 0
+    x0, _, x1, _ = font.getbbox(line, anchor="ls")
+    return max(x1, 0) - min(x0, 0)
+
+
+def _is_rtl(text: str) -> bool:
+    """Tell whether the text's first strong character reads right to left."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+# --- Fonts -------------------------------------------------------------------------------
+
+
+@cache
+def _face(family: str) -> tuple[bytes, frozenset[int]]:
+    """Return a font file's bytes and the code points it has glyphs for."""
+    data = fontpkg.path(family).read_bytes()
+    cmap = TTFont(BytesIO(data), lazy=True)["cmap"].getBestCmap()
+    return data, frozenset(cmap)
+
+
+@lru_cache(maxsize=512)
+def _font(family: str, size: int, weight: int) -> ImageFont.FreeTypeFont:
+    """Return the family's variable font at ``size`` pixels and ``weight`` (100-900)."""
+    font = ImageFont.truetype(BytesIO(_face(family)[0]), size)
+    axes = font.get_variation_axes()
+    font.set_variation_by_axes([weight if axis["name"] in (b"Weight", "Weight")
+                                else axis["default"] for axis in axes])
+    return font
+
+
+def _needed(text: str) -> set[int]:
+    """Return the code points that need a glyph (not spaces, joiners or variation selectors)."""
+    return {ord(ch) for ch in text
+            if not ch.isspace() and unicodedata.category(ch) != "Cf"
+            and not 0xFE00 <= ord(ch) <= 0xFE0F}
+
+
+def family_for(text: str) -> str:
+    """Return the family that has glyphs for the most of ``text``, the first on a tie."""
+    needed = _needed(text)
+    for family in FAMILIES:
+        if needed <= _face(family)[1]:
+            return family
+    return max(FAMILIES, key=lambda f: (len(needed & _face(f)[1]), -FAMILIES.index(f)))
+
+
+def missing_glyphs(text: str) -> str:
+    """Return the characters of ``text`` that its card font cannot show, in order, once each."""
+    have = _face(family_for(text))[1]
+    return "".join(dict.fromkeys(chr(c) for c in map(ord, text) if c in _needed(text)
+                                 and c not in have))
+
+
+# --- Colour ------------------------------------------------------------------------------
+
+
+def _luminance(colour: str) -> float:
+    """Return the WCAG 2 relative luminance of ``#rrggbb``."""
+    channels = [c / 255 for c in ImageColor.getrgb(colour)[:3]]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """Return the WCAG 2 contrast ratio of two colours, from 1 to 21."""
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def readable(colour: str, background: str, minimum: float = MIN_CONTRAST) -> str:
+    """Return ``colour``, or if it does not read on ``background`` the nearest shade that does.
+
+    The shade is mixed toward black or white, whichever contrasts more with the background;
+    one of them always gives at least 4.58:1, so a shade is always found.
+    """
+    if contrast_ratio(colour, background) >= minimum:
+        return colour
+    towards = max(((0, 0, 0), (255, 255, 255)),
+                  key=lambda rgb: contrast_ratio(_hex(rgb), background))
+    start = ImageColor.getrgb(colour)[:3]
+    for step in range(1, 21):
+        shade = _hex(tuple(round(a + (b - a) * step / 20) for a, b in zip(start, towards,
+                                                                           strict=True)))
+        if contrast_ratio(shade, background) >= minimum:
+            return shade
+    return _hex(towards)
+
+
+def _hex(rgb: tuple[int, ...]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+# --- Drawing -----------------------------------------------------------------------------
+
+
+def draw_card(layout: CardLayout) -> Image.Image:
+    """Draw a laid-out card."""
+    image = Image.new("RGB", layout.size, layout.background)
+    draw = ImageDraw.Draw(image)
+    for rule in layout.rules:
+        x0, y0, x1, y1 = rule.box
+        draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=rule.colour)
+    for block in layout.blocks:
+        font = _font(block.family, block.size, block.weight)
+        for line in block.lines:
+            if line.text:
+                draw.text(line.origin, line.text, font=font, fill=block.colour,
+                          anchor=block.anchor)
+    return image
+
+
+def render_card(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> bytes:
+    """Return one card as PNG bytes; the same input always gives the same bytes."""
+    buffer = BytesIO()
+    # No metadata chunks (no time stamp) and a fixed compression level: reproducible bytes.
+    draw_card(layout_card(quote, campaign, size)).save(
+        buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return buffer.getvalue()
+
+
+def render_cards(campaign: Campaign) -> dict[str, bytes]:
+    """Render a card per quote and size, keyed ``cards/<quote-id>-<width>x<height>.png``."""
+    return {card_path(quote, size): render_card(quote, campaign, size)
+            for quote in campaign.quotes for size in CARD_SIZES}
+
+
+# --- Alt text ----------------------------------------------------------------------------
+
+
+def card_alt_text(quote: Quote, campaign: Campaign, limit: int) -> str:
+    """Describe a card: the quote verbatim and who said it, within ``limit`` characters.
+
+    Over the limit, the quote is cut at a sentence end (or else a word) and marked with an
+    ellipsis; the attribution stays whole.
+    """
+    person = quote.speaker
+    who = f"{person.display_name}, {person.affiliation}" if person.affiliation \
+        else person.display_name
+    tags = " ".join(f"#{tag}" for tag in campaign.event.hashtags)
+    event = f"{campaign.event.name} ({tags})" if tags else campaign.event.name
+    text = quote.text.strip()
+    before, after = "Quote card: “", f"” — {_full_stop(who)} {_full_stop(event)}"
+    if len(before) + len(text) + len(after) <= limit:
+        return before + text + after
+    room = limit - len(before) - len(after) - 1
+    if room >= 20:
+        return before + _shorten(text, room) + "…" + after
+    # The attribution alone nearly fills the limit (a very small limit): cut the whole.
+    return _shorten(before + text + after, limit - 1) + "…"
+
+
+def _full_stop(text: str) -> str:
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)]*(?=\s)")
+
+
+def _shorten(text: str, room: int) -> str:
+    """Return the longest start of ``text`` within ``room`` ending at a sentence or a word."""
+    if len(text) <= room:
+        return text
+    head = text[: room + 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head) if m.end() <= room - 1]
+    if ends and ends[-1] >= room // 2:
+        return text[: ends[-1]] + " "  # "... first sentence. …"
+    space = max(head.rfind(" "), head.rfind("\n"))
+    if space >= room // 2:
+        return text[:space].rstrip(" ,;:–—-")
+    cut = ""
+    for cluster in _clusters(text):
+        if len(cut) + len(cluster) > room:
+            break
+        cut += cluster
+    return cut
