@@ -350,3 +350,27 @@ def test_long_alt_text_prefers_a_sentence_end(sample: Campaign) -> None:
 def test_tiny_limits_still_hold(sample: Campaign) -> None:
     for limit in (10, 50, 150, 200):
         assert len(card_alt_text(sample.quotes[1], sample, limit)) <= limit
+
+
+def test_unchanged_cards_are_not_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from recap_mailer import cards as cards_module
+
+    campaign = load_campaign(CASES["soc23-day1"]).campaign
+    first = cards_module.render_cards(campaign)
+    drawn: list[str] = []
+    real = cards_module.render_card
+    monkeypatch.setattr(cards_module, "render_card",
+                        lambda q, c, s: drawn.append(q.id) or real(q, c, s))
+    assert cards_module.render_cards(campaign) == first
+    assert drawn == []
+    # Editing one quote redraws only that quote's two cards.
+    edited = dataclasses.replace(campaign, quotes=(
+        dataclasses.replace(campaign.quotes[0], text=campaign.quotes[0].text + " Indeed."),
+        *campaign.quotes[1:]))
+    again = cards_module.render_cards(edited)
+    assert drawn == [campaign.quotes[0].id] * 2
+    first_id = campaign.quotes[0].id
+    assert {k for k in again if again[k] != first[k]} == {
+        f"cards/{first_id}-1600x900.png", f"cards/{first_id}-1080x1350.png"}

@@ -13,8 +13,10 @@ then drawn (``draw_card``), so tests can check the layout and the pixels separat
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
@@ -464,10 +466,33 @@ def render_card(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> byte
     return buffer.getvalue()
 
 
+def card_inputs(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> str:
+    """Return a hash of everything a card is drawn from (and nothing else)."""
+    person = quote.speaker
+    parts = (quote.text, person.display_name, person.affiliation, quote.session.title,
+             _event_line(campaign), campaign.theme, size)
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+#: Cards drawn in this process, by content hash: a rebuild redraws only the cards that changed.
+_DRAWN: OrderedDict[str, bytes] = OrderedDict()
+_DRAWN_MAX = 256
+
+
 def render_cards(campaign: Campaign) -> dict[str, bytes]:
     """Render a card per quote and size, keyed ``cards/<quote-id>-<width>x<height>.png``."""
-    return {card_path(quote, size): render_card(quote, campaign, size)
-            for quote in campaign.quotes for size in CARD_SIZES}
+    cards: dict[str, bytes] = {}
+    for quote in campaign.quotes:
+        for size in CARD_SIZES:
+            key = card_inputs(quote, campaign, size)
+            if key in _DRAWN:
+                _DRAWN.move_to_end(key)
+            else:
+                _DRAWN[key] = render_card(quote, campaign, size)
+                if len(_DRAWN) > _DRAWN_MAX:
+                    _DRAWN.popitem(last=False)
+            cards[card_path(quote, size)] = _DRAWN[key]
+    return cards
 
 
 # --- Alt text ----------------------------------------------------------------------------
