@@ -13,6 +13,7 @@ from recap_mailer.model import Campaign
 from recap_mailer.preview import render_preview
 from recap_mailer.render_email import RenderedEmail, render_email
 from recap_mailer.render_text import render_text
+from recap_mailer.social import Post, PostFitError, compose_posts, post_files
 from recap_mailer.source import SOURCE_NAME, Source, format_path, read_source
 from recap_mailer.templating import make_environment
 from recap_mailer.validate import validate
@@ -40,6 +41,7 @@ class Build:
     email: RenderedEmail
     files: dict[str, bytes]
     warnings: tuple[Diagnostic, ...]
+    posts: tuple[Post, ...] = ()
 
 
 def campaign_slug(campaign_dir: Path) -> str:
@@ -84,14 +86,20 @@ def render_campaign(loaded: Loaded) -> Build:
             f"email.html is {email.size:,} bytes ({email.size / 1024:.1f} KB); Gmail clips "
             f"messages over {GMAIL_CLIP_BYTES // 1024} KB and hides the rest, "
             "unsubscribe link included", key=True))
+    try:
+        posts = compose_posts(loaded.campaign)
+    except PostFitError as exc:
+        at = ("social", "platforms", exc.platform)
+        raise SourceError([loaded.source.diagnostic(at, "error", str(exc), key=True)]) from None
     files = {
         "email.mjml": email.mjml.encode("utf-8"),
         "email.html": email.html.encode("utf-8"),
         "email.txt": text.encode("utf-8"),
         "email.eml": build_message(loaded.campaign, text, email.html),
+        **post_files(posts),
         **render_cards(loaded.campaign),
     }
-    build = Build(loaded.campaign, email, files, tuple(warnings))
+    build = Build(loaded.campaign, email, files, tuple(warnings), posts)
     # The preview shows every other output, so it is rendered last.
     preview = render_preview(build, env, build.warnings)
     return replace(build, files={**files, "preview.html": preview.encode("utf-8")})
