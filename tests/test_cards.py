@@ -12,11 +12,9 @@ from PIL import Image, ImageChops, ImageColor, ImageDraw
 from conftest import CASES
 from recap_mailer.build import load_campaign
 from recap_mailer.cards import (
-    ALT_TEXT_LIMITS,
     CARD_SIZES,
     MIN_CONTRAST,
     CardLayout,
-    card_alt_text,
     contrast_ratio,
     draw_card,
     family_for,
@@ -26,7 +24,9 @@ from recap_mailer.cards import (
     render_card,
     render_cards,
 )
+from recap_mailer.counting import alt_length
 from recap_mailer.model import Campaign, Quote, Theme
+from recap_mailer.social import RULES, alt_text
 
 SIZE_IDS = [f"{w}x{h}" for w, h in CARD_SIZES]
 
@@ -292,7 +292,7 @@ def test_text_the_fonts_lack_does_not_break_a_card(text: str, sample: Campaign) 
         image = Image.open(BytesIO(render_card(quote, sample, size)))
         assert image.size == size
         assert_pixels_match_layout(image.convert("RGB"), layout)
-    assert text.strip() in card_alt_text(quote, sample, 2000)
+    assert text.strip() in alt_text(sample, quote, 2000)
 
 
 def test_missing_glyphs_are_named() -> None:
@@ -301,26 +301,26 @@ def test_missing_glyphs_are_named() -> None:
     assert missing_glyphs("👩🏽‍💻") == "👩🏽💻"  # the joiner needs no glyph
 
 
-# --- Alt text ----------------------------------------------------------------------------
+# --- Alt text (social.alt_text owns it: cards and posts share one description) --------
 
 
 def test_alt_text_of_the_sample() -> None:
     campaign = load_campaign(CASES["soc23-day1"]).campaign
-    assert card_alt_text(campaign.quotes[0], campaign, ALT_TEXT_LIMITS["x"]) == (
+    assert alt_text(campaign, campaign.quotes[0], RULES["x"].alt_limit) == (
         "Quote card: “(The) steering not rowing metaphor has gone too far; the time for "
         "government to just pull levers and expect that the rest of the machine will just work "
-        "is not valid anymore” — Professor Mark Considine, University of Melbourne. "
-        "Social Outcomes Conference 2023 (#SOC23).")
+        "is not valid anymore” — Professor Mark Considine, University of Melbourne, at "
+        "Social Outcomes Conference 2023")
 
 
-@pytest.mark.parametrize("platform", list(ALT_TEXT_LIMITS))
+@pytest.mark.parametrize("platform", ["x", "bluesky", "mastodon", "instagram"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_alt_text_carries_the_whole_quote_and_who_said_it(
         case: str, platform: str, campaigns: dict[str, Campaign]) -> None:
-    campaign, limit = campaigns[case], ALT_TEXT_LIMITS[platform]
+    campaign, limit = campaigns[case], RULES[platform].alt_limit
     for quote in campaign.quotes:
-        alt = card_alt_text(quote, campaign, limit)
-        assert len(alt) <= limit
+        alt = alt_text(campaign, quote, limit)
+        assert alt_length(alt) <= limit
         assert f"“{quote.text.strip()}”" in alt
         assert quote.speaker.display_name in alt
         assert campaign.event.name in alt
@@ -328,12 +328,12 @@ def test_alt_text_carries_the_whole_quote_and_who_said_it(
 
 def test_long_alt_text_is_cut_at_a_word_with_an_ellipsis(sample: Campaign) -> None:
     quote = replace(sample.quotes[0], text=words_1000())
-    assert words_1000() in card_alt_text(quote, sample, ALT_TEXT_LIMITS["bluesky"])
-    alt = card_alt_text(quote, sample, ALT_TEXT_LIMITS["x"])
-    assert len(alt) <= 1000
-    assert alt.endswith("” — Professor Mark Considine, University of Melbourne. "
-                        "Social Outcomes Conference 2023 (#SOC23).")
-    kept = alt.removeprefix("Quote card: “").split("…”")[0]
+    assert words_1000() in alt_text(sample, quote, RULES["bluesky"].alt_limit)
+    alt = alt_text(sample, quote, 1000)
+    assert alt_length(alt) <= 1000
+    assert alt.endswith("” — Professor Mark Considine, University of Melbourne, at "
+                        "Social Outcomes Conference 2023")
+    kept = alt.removeprefix("Quote card: “").split("…”")[0].rstrip()
     assert words_1000().startswith(kept)
     assert words_1000()[len(kept)] == " "  # cut between words
     assert len(kept) > 700
@@ -342,14 +342,14 @@ def test_long_alt_text_is_cut_at_a_word_with_an_ellipsis(sample: Campaign) -> No
 def test_long_alt_text_prefers_a_sentence_end(sample: Campaign) -> None:
     text = ("This is a sentence that makes a point. " * 30).strip()
     quote = replace(sample.quotes[0], text=text)
-    alt = card_alt_text(quote, sample, 1000)
-    assert len(alt) <= 1000
+    alt = alt_text(sample, quote, 1000)
+    assert alt_length(alt) <= 1000
     assert "makes a point. …”" in alt
 
 
 def test_tiny_limits_still_hold(sample: Campaign) -> None:
     for limit in (10, 50, 150, 200):
-        assert len(card_alt_text(sample.quotes[1], sample, limit)) <= limit
+        assert alt_length(alt_text(sample, sample.quotes[1], limit)) <= limit
 
 
 def test_unchanged_cards_are_not_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:

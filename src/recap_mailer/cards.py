@@ -1,4 +1,4 @@
-"""Quote cards: a PNG per quote and card size, in the theme's colours, and their alt text.
+"""Quote cards: a PNG per quote and card size, in the theme's colours.
 
 The type is Noto Sans, with Noto Sans Arabic for Arabic text (both SIL Open Font License,
 from the fontpkg-noto-sans and fontpkg-noto-sans-arabic packages). Each block of text is
@@ -30,9 +30,6 @@ from recap_mailer.model import Campaign, Quote
 
 #: Card sizes: 16:9 serves X, Bluesky, Mastodon and LinkedIn; 4:5 is Instagram's.
 CARD_SIZES = ((1600, 900), (1080, 1350))
-#: Each platform's alt-text limit in characters. ``card_alt_text`` counts code points,
-#: which are never fewer than graphemes, so a text within the limit is within it everywhere.
-ALT_TEXT_LIMITS = {"x": 1000, "bluesky": 2000, "mastodon": 1500}
 #: WCAG 2 AA contrast for normal text; every glyph on a card meets it against the background.
 MIN_CONTRAST = 4.5
 #: Font families tried in order for each block of text: the first with every character wins.
@@ -493,54 +490,3 @@ def render_cards(campaign: Campaign) -> dict[str, bytes]:
                     _DRAWN.popitem(last=False)
             cards[card_path(quote, size)] = _DRAWN[key]
     return cards
-
-
-# --- Alt text ----------------------------------------------------------------------------
-
-
-def card_alt_text(quote: Quote, campaign: Campaign, limit: int) -> str:
-    """Describe a card: the quote verbatim and who said it, within ``limit`` characters.
-
-    Over the limit, the quote is cut at a sentence end (or else a word) and marked with an
-    ellipsis; the attribution stays whole.
-    """
-    person = quote.speaker
-    who = f"{person.display_name}, {person.affiliation}" if person.affiliation \
-        else person.display_name
-    tags = " ".join(f"#{tag}" for tag in campaign.event.hashtags)
-    event = f"{campaign.event.name} ({tags})" if tags else campaign.event.name
-    text = quote.text.strip()
-    before, after = "Quote card: “", f"” — {_full_stop(who)} {_full_stop(event)}"
-    if len(before) + len(text) + len(after) <= limit:
-        return before + text + after
-    room = limit - len(before) - len(after) - 1
-    if room >= 20:
-        return before + _shorten(text, room) + "…" + after
-    # The attribution alone nearly fills the limit (a very small limit): cut the whole.
-    return _shorten(before + text + after, limit - 1) + "…"
-
-
-def _full_stop(text: str) -> str:
-    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
-
-
-_SENTENCE_END = re.compile(r"[.!?…][\"”’)]*(?=\s)")
-
-
-def _shorten(text: str, room: int) -> str:
-    """Return the longest start of ``text`` within ``room`` ending at a sentence or a word."""
-    if len(text) <= room:
-        return text
-    head = text[: room + 1]
-    ends = [m.end() for m in _SENTENCE_END.finditer(head) if m.end() <= room - 1]
-    if ends and ends[-1] >= room // 2:
-        return text[: ends[-1]] + " "  # "... first sentence. …"
-    space = max(head.rfind(" "), head.rfind("\n"))
-    if space >= room // 2:
-        return text[:space].rstrip(" ,;:–—-")
-    cut = ""
-    for cluster in _clusters(text):
-        if len(cut) + len(cluster) > room:
-            break
-        cut += cluster
-    return cut

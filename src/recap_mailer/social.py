@@ -374,7 +374,18 @@ def alt_text(campaign: Campaign, quote: Quote, limit: int) -> str:
 
     cut = _farthest(cuts, 0, (SENTENCE, CLAUSE, WORD, GRAPHEME),
                     lambda c: counting.alt_length(render(line(c))) <= limit, below=len(text))
-    return render(line(cut)) if cut else render(ELLIPSIS)
+    if cut:
+        return render(line(cut))
+    if counting.alt_length(render(ELLIPSIS)) <= limit:
+        return render(ELLIPSIS)
+    # A limit smaller than the credit itself (never a real platform's): cut the whole text.
+    whole = render(_quote_line(text, 0, len(text)))
+    kept = ""
+    for cluster in regex.findall(r"\X", whole):
+        if counting.alt_length(kept + cluster + ELLIPSIS) > limit:
+            break
+        kept += cluster
+    return kept + ELLIPSIS
 
 
 # --- the stage ----------------------------------------------------------------------------
