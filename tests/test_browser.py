@@ -134,3 +134,22 @@ def test_live_page_shows_a_change_within_a_second_and_errors_in_the_page(browser
     assert "Changed live" in frame(page, "frame-desktop").inner_text()  # last good build stays
     screenshot(page, "preview-live-error")
     page.close()
+
+
+def test_every_post_and_card_is_on_the_page(page) -> None:
+    build = build_campaign(CASES["soc23-day1"])
+    shown = page.locator("#posts article.post")
+    assert shown.count() == len(build.posts) == 35
+    for post in build.posts:
+        article = page.locator(f"#post-{post.id}")
+        assert article.locator(".length").inner_text() == str(post.length)
+        assert "".join(article.locator(".body").all_inner_texts()) == post.text
+    cards = [name for name in build.files if name.startswith("cards/")]
+    assert page.locator("#cards figure img").count() == len(cards) == 10
+    widths = page.eval_on_selector_all("#cards figure img", "els => els.map(e => e.naturalWidth)")
+    assert sorted(set(widths)) == [1080, 1600]
+    # LinkedIn's fold is marked where a post runs past 140 characters.
+    linkedin = [p for p in build.posts if p.platform == "linkedin"]
+    assert page.locator(".post-linkedin .fold").count() == sum(
+        (len(p.text) > 140) + (len(p.text) > 210) for p in linkedin)
+    screenshot(page, "preview-posts")

@@ -9,7 +9,9 @@ from typing import Any
 import jinja2
 
 from recap_mailer.errors import Diagnostic
+from recap_mailer.model import PLATFORMS
 from recap_mailer.render_email import long_date
+from recap_mailer.social import RULES
 from recap_mailer.templating import render_template
 
 PREVIEW_TEMPLATE = "preview.html"
@@ -44,7 +46,10 @@ def render_preview(build: Any, env: jinja2.Environment,
         email_dark_html=force_dark(build.email.html),
         email_size=build.email.size,
         email_text=files.get("email.txt", b"").decode("utf-8"),
-        posts=getattr(build, "posts", ()),
+        posts=build.posts,
+        posts_by_platform=[(name, [p for p in build.posts if p.platform == name])
+                           for name in PLATFORMS if any(p.platform == name for p in build.posts)],
+        platform_labels={name: rules.label for name, rules in RULES.items()},
         cards=cards,
         schedule=getattr(build, "schedule", ()),
         diagnostics=diagnostics,
