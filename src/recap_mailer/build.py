@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from recap_mailer.cards import render_cards
+from recap_mailer.checks import GMAIL_CLIP_BYTES as GMAIL_CLIP_BYTES  # re-exported
+from recap_mailer.checks import Finding, all_findings, report_json, run_checks
 from recap_mailer.errors import Diagnostic, SourceError, single_error
 from recap_mailer.message import build_message, header_problems
 from recap_mailer.model import Campaign
@@ -17,9 +19,6 @@ from recap_mailer.social import Post, PostFitError, compose_posts, post_files
 from recap_mailer.source import SOURCE_NAME, Source, format_path, read_source
 from recap_mailer.templating import make_environment
 from recap_mailer.validate import validate
-
-#: Gmail clips a message whose HTML passes about 102 KB, hiding the footer and unsubscribe link.
-GMAIL_CLIP_BYTES = 102 * 1024
 
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
@@ -42,6 +41,12 @@ class Build:
     files: dict[str, bytes]
     warnings: tuple[Diagnostic, ...]
     posts: tuple[Post, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def report(self) -> tuple[Finding, ...]:
+        """Return the source's advisories and the checks' findings, group by group."""
+        return all_findings(self.warnings, self.findings)
 
 
 def campaign_slug(campaign_dir: Path) -> str:
@@ -80,12 +85,6 @@ def render_campaign(loaded: Loaded) -> Build:
             ("sessions",), "warning",
             f"the email lists {listed} sessions in one line each{left} to stay under "
             f"Gmail's clip; mark the ones to show in full with featured: true", key=True))
-    if email.size > GMAIL_CLIP_BYTES:
-        warnings.append(loaded.source.diagnostic(
-            ("sessions",), "warning",
-            f"email.html is {email.size:,} bytes ({email.size / 1024:.1f} KB); Gmail clips "
-            f"messages over {GMAIL_CLIP_BYTES // 1024} KB and hides the rest, "
-            "unsubscribe link included", key=True))
     try:
         posts = compose_posts(loaded.campaign)
     except PostFitError as exc:
@@ -100,16 +99,20 @@ def render_campaign(loaded: Loaded) -> Build:
         **render_cards(loaded.campaign),
     }
     build = Build(loaded.campaign, email, files, tuple(warnings), posts)
+    # The reviewer's checks (checks.py) read every output; the preview shows what they find.
+    build = replace(build, findings=run_checks(build, loaded.source))
+    report = all_findings(build.warnings, build.findings)
+    files["report.json"] = report_json(loaded.campaign.slug, report).encode("utf-8")
     # The preview shows every other output, so it is rendered last.
-    preview = render_preview(build, env, build.warnings)
+    preview = render_preview(build, env, report)
     return replace(build, files={**files, "preview.html": preview.encode("utf-8")})
 
 
 def build_campaign(campaign_dir: Path, *, strict: bool = False) -> Build:
     """Load, validate and render one campaign; with ``strict``, warnings fail the build."""
     build = render_campaign(load_campaign(campaign_dir))
-    if strict and build.warnings:
-        raise SourceError([replace(w, severity="error") for w in build.warnings])
+    if strict and build.report:
+        raise SourceError([replace(f.diagnostic, severity="error") for f in build.report])
     return build
 
 

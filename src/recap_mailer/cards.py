@@ -366,7 +366,9 @@ def _face(family: str) -> tuple[bytes, frozenset[int]]:
 @lru_cache(maxsize=512)
 def _font(family: str, size: int, weight: int) -> ImageFont.FreeTypeFont:
     """Return the family's variable font at ``size`` pixels and ``weight`` (100-900)."""
-    font = ImageFont.truetype(BytesIO(_face(family)[0]), size)
+    # By path, not from bytes: Pillow keeps a private copy of in-memory font data for every
+    # size (2 MB each for Noto Sans), while FreeType shares one mapping of the file.
+    font = ImageFont.truetype(str(fontpkg.path(family)), size)
     axes = font.get_variation_axes()
     font.set_variation_by_axes([weight if axis["name"] in (b"Weight", "Weight")
                                 else axis["default"] for axis in axes])

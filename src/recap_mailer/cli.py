@@ -64,9 +64,15 @@ def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool) -> None
             _fail(exc)
             failed += 1
             continue
-        _report(result.warnings)
+        report = result.report
+        _report([f.diagnostic for f in report])
         size = result.email.size / 1024
         click.echo(f"built {target}/: email.html {size:.1f} KB, {len(result.files)} files")
+        errors = sum(f.severity == "error" for f in report)
+        if errors:
+            # Written, so the preview and report.json show them, but not fit to send.
+            click.echo(f"{target}: {errors} check error{'s' * (errors != 1)}", err=True)
+            failed += 1
     if failed:
         sys.exit(EXIT_FAILED)
 
@@ -74,18 +80,45 @@ def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool) -> None
 @main.command()
 @click.argument("campaign_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check(campaign_dir: Path, strict: bool) -> None:
-    """Validate a campaign and render it in memory, writing nothing."""
-    from recap_mailer.build import build_campaign
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Grouped text for people, or the JSON of report.json.")
+@click.option("--online", is_flag=True,
+              help="Also ask every link whether it answers (HEAD, then GET; 5 s each).")
+def check(campaign_dir: Path, strict: bool, output_format: str, online: bool) -> None:
+    """Run the reviewer's checks on a campaign, rendered in memory; write nothing."""
+    from recap_mailer.build import load_campaign, render_campaign
+    from recap_mailer.checks import (
+        check_links_online,
+        counts,
+        in_order,
+        report_json,
+        report_text,
+        strictly,
+    )
 
     try:
-        result = build_campaign(campaign_dir, strict=strict)
+        loaded = load_campaign(campaign_dir)
+        result = render_campaign(loaded)
     except RecapError as exc:
         _fail(exc)
         sys.exit(EXIT_FAILED)
-    _report(result.warnings)
-    count = len(result.warnings)
-    click.echo(f"{campaign_dir}: ok, {count} warning{'s' * (count != 1)}")
+    findings = list(result.report)
+    if online:
+        findings += check_links_online(result, loaded.source)
+        findings = list(in_order(findings))
+    if strict:
+        findings = list(strictly(findings))
+    total = counts(findings)
+    if output_format == "json":
+        click.echo(report_json(result.campaign.slug, findings), nl=False)
+    else:
+        click.echo(report_text(findings), err=True, nl=False)
+        errors, warnings = total["errors"], total["warnings"]
+        verdict = "failed" if errors else "ok"
+        click.echo(f"{campaign_dir}: {verdict}, {errors} error{'s' * (errors != 1)}, "
+                   f"{warnings} warning{'s' * (warnings != 1)}")
+    if total["errors"]:
+        sys.exit(EXIT_FAILED)
 
 
 @main.command()

@@ -223,7 +223,7 @@ class Theme:
     """Brand colours and logo, light and dark."""
 
     primary: str = "#1d3557"
-    accent: str = "#e63946"
+    accent: str = "#d0263a"
     background: str = "#f4f5f7"
     surface: str = "#ffffff"
     text: str = "#1f2328"

@@ -218,7 +218,7 @@ class Choice(Kind):
     def check(self, value: Any, at: Path_, checker: Checker) -> Any:
         if value not in self.options:
             shown = value if isinstance(value, str) else describe(value)
-            checker.error(at, f"'{shown}' is not one of: {', '.join(self.options)}"
+            checker.error(at, f"'{shown}' is not one of: {', '.join(map(str, self.options))}"
                           + did_you_mean(str(value), self.options))
             return INVALID
         return value
@@ -461,7 +461,7 @@ class Record(Kind):
 def did_you_mean(word: str, options: Any) -> str:
     """Return ``; did you mean 'x'?`` for the closest option, or nothing."""
     close = difflib.get_close_matches(word.lower(), [str(o) for o in options], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return f"; did you mean '{close[0]}'?" if close and close[0] != word else ""
 
 
 def local_moment(moment: datetime, zone: ZoneInfo) -> datetime:

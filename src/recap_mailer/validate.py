@@ -11,7 +11,6 @@ from recap_mailer.schema import RECAP
 from recap_mailer.source import Path_, Source
 from recap_mailer.spec import INVALID, Checker, did_you_mean, link_problem, local_moment
 
-PREHEADER_RANGE = (50, 140)
 _ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
 
 
@@ -75,10 +74,7 @@ def _advise(data: dict[str, Any], checker: Checker) -> None:
     """Report what is allowed but probably a mistake; also the checks that span fields."""
     email = data["email"] if isinstance(data["email"], dict) else {}
     event = data["event"] if isinstance(data["event"], dict) else {}
-    low, high = PREHEADER_RANGE
-    if email.get("preheader") and not low <= len(email["preheader"]) <= high:
-        checker.warning(("email", "preheader"),
-                        f"is {len(email['preheader'])} characters; inboxes show {low}-{high}")
+    # The preheader's length is a reviewer's check (checks.py), with the other preheader checks.
     if email.get("service") == "generic" and email.get("unsubscribe_url") is None:
         checker.error(("email", "service"),
                       "the generic service needs email.unsubscribe_url (an https: or mailto: link)",

@@ -1,0 +1,231 @@
+"""The reviewer's checks: a campaign that breaks each one, the sample that passes, the report."""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+from dataclasses import replace
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import CASES, TESTS
+from recap_mailer import checks
+from recap_mailer.build import Build, build_campaign, load_campaign, render_campaign
+from recap_mailer.checks import (
+    CHECKS,
+    check_links_online,
+    contrast_ratio,
+    fetch_status,
+    run_checks,
+)
+from recap_mailer.cli import main
+
+BROKEN = TESTS / "campaigns" / "broken-checks"
+
+#: Every finding the broken campaign draws, in report order. Its recap.yaml breaks what a
+#: source can; its templates/ break the rest (see the comment at the top of each).
+EXPECTED = [
+    "[size] recap.yaml:32:5: warning: email.html is 127,775 bytes (124.8 KB); Gmail clips "
+    "messages over 102 KB and hides the rest, unsubscribe link included: the clip falls in "
+    "session 'marathon', hiding the rest of it and the footer; feature fewer sessions or "
+    "shorten their summaries",
+    "[accessibility] email.html: warning: <html> has no language (lang='und'): screen readers "
+    "cannot choose a voice; set <mjml lang> in the template",
+    "[accessibility] recap.yaml:30:18: error: image https://example.org/opening.jpg has no alt "
+    "text; describe what it shows (alt=\"\" only for decoration)",
+    "[accessibility] email.html: warning: headings skip a level: h4 'Opening' follows h2; "
+    "screen reader users navigate by heading level",
+    "[accessibility] recap.yaml:31:14: warning: link text 'click here' does not say where the "
+    "link goes (https://example.org/slides)",
+    "[accessibility] recap.yaml:53:9: error: light mode body text: theme.text #8a8a8a on "
+    "theme.surface #ffffff (the default) is 3.45:1; text needs at least 4.5:1",
+    "[accessibility] recap.yaml:54:14: error: dark mode body text: theme.dark_text #555555 on "
+    "theme.dark_surface #161b22 (the default) is 2.32:1; text needs at least 4.5:1",
+    "[accessibility] recap.yaml:54:14: error: dark mode footer text: theme.dark_text #555555 "
+    "on theme.dark_background #0d1117 (the default) is 2.53:1; text needs at least 4.5:1",
+    "[preheader] recap.yaml:6:14: warning: email.preheader: is 43 characters; inboxes show "
+    "50-140",
+    "[preheader] recap.yaml:6:14: warning: email.preheader: repeats the subject; the inbox "
+    "shows both, so say something the subject does not",
+    "[compliance] email.txt: error: no unsubscribe link: the text must include "
+    "https://example.org/unsubscribe",
+    "[compliance] email.html: error: no postal address: the email must show "
+    "email.postal_address",
+    "[links] email.html: warning: link https://example.org/about has no utm_source, "
+    "utm_medium, utm_campaign: its clicks go untracked",
+    "[links] email.html: error: link ftp://example.org/minutes.txt is not https:",
+    "[links] email.html: error: link https:// is malformed (no host)",
+    "[quotes] recap.yaml:47:11: warning: quote 'engines' is not verbatim in email.html",
+    "[quotes] recap.yaml:44:14: warning: quote 'engines' in email.txt is not attributed to "
+    "'Dr Ada Lovelace'",
+    "[posts] recap.yaml:51:5: warning: Mastodon posts are held to the default 500 characters, "
+    "but each server sets its own limit: give the server and its limit",
+    "[clients] email.html: warning: box-shadow (.rm-quote { box-shadow: 0 1px 2px #999 }) is "
+    "not supported in Gmail Desktop Webmail, Outlook Windows, Yahoo! Mail Desktop Webmail; "
+    "partly in Gmail Android, Gmail iOS (caniemail: css-box-shadow)",
+]
+
+
+@cache
+def broken() -> Build:
+    return build_campaign(BROKEN)
+
+
+def shown(build: Build, campaign: Path) -> list[str]:
+    return [f"[{f.check}] {f.diagnostic.format().removeprefix(f'{campaign}/')}"
+            for f in build.report]
+
+
+def test_broken_campaign_draws_exactly_the_expected_findings() -> None:
+    assert shown(broken(), BROKEN) == EXPECTED
+
+
+def test_broken_campaign_breaks_every_check_but_the_schedule_hook() -> None:
+    # The schedule stage does not exist yet; check_schedule is its hook and finds nothing.
+    assert {f.check for f in broken().report} == set(CHECKS) - {"source", "schedule"}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_sample_and_test_campaigns_have_no_errors(case: str) -> None:
+    build = build_campaign(CASES[case])
+    assert [f.format() for f in build.report if f.severity == "error"] == []
+
+
+def test_the_sample_has_no_findings_at_all() -> None:
+    assert [f.format() for f in build_campaign(CASES["soc23-day1"]).report] == []
+
+
+def test_build_writes_a_stable_report_json() -> None:
+    build = broken()
+    report = json.loads(build.files["report.json"])
+    assert report["campaign"] == "broken-checks"
+    assert report["counts"] == {"errors": 8, "warnings": 11}
+    first = report["findings"][0]
+    assert first == {"check": "size", "severity": "warning", "message": first["message"],
+                     "path": str(BROKEN / "recap.yaml"), "line": 32, "col": 5}
+    assert report["findings"][1]["path"] == "email.html" and report["findings"][1]["line"] is None
+    assert render_campaign(load_campaign(BROKEN)).files["report.json"] == build.files["report.json"]
+
+
+def test_the_preview_page_shows_the_findings() -> None:
+    page = broken().files["preview.html"].decode("utf-8")
+    for finding in broken().report:
+        assert html.escape(finding.format(), quote=False) in page.replace("&#39;", "'") \
+            .replace("&#34;", '"').replace("&quot;", '"')
+
+
+def test_posts_over_their_limit_or_without_alt_text_are_errors() -> None:
+    build = build_campaign(CASES["soc23-day1"])
+    source = load_campaign(CASES["soc23-day1"]).source
+    post = build.posts[0]
+    long = replace(post, text=post.text + " " + "word " * 100)
+    bare = replace(post, alt=None)
+    found = run_checks(replace(build, posts=(long, bare)), source)
+    messages = [f.message for f in found if f.check == "posts"]
+    assert messages[0].startswith(f"post {post.id} is ")
+    assert messages[0].endswith(f"; X takes {post.limit}")
+    assert messages[1] == f"post {post.id}: its image {post.image} has no alt text"
+    assert all(f.severity == "error" for f in found if f.check == "posts")
+
+
+def test_online_link_check_reports_links_that_do_not_answer() -> None:
+    build = build_campaign(CASES["minimal"])
+    source = load_campaign(CASES["minimal"]).source
+    asked = []
+
+    def fetch(url: str) -> int | str:
+        asked.append(url)
+        return 404 if url.startswith("https://example.org/recap") else 200
+
+    found = check_links_online(build, source, fetch)
+    assert len(asked) == len(set(asked)) > 1  # each distinct link once
+    assert found and {f.check for f in found} == {"links"}
+    assert all(" answers 404" in f.message for f in found)
+    assert all(f.diagnostic.line for f in found)  # the recap URL is found in the source
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_HEAD(self) -> None:
+        if self.path == "/head-refused":
+            self.send_response(405)
+        else:
+            self.send_response(200 if self.path in ("/ok", "/get-only") else 404)
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        self.send_response(200 if self.path in ("/ok", "/head-refused") else 404)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_fetch_status_asks_a_real_server_head_then_get() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        assert fetch_status(f"{base}/ok") == 200
+        assert fetch_status(f"{base}/missing") == 404
+        assert fetch_status(f"{base}/head-refused") == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert isinstance(fetch_status(f"{base}/ok", timeout=1), str)  # nobody answers now
+
+
+def test_check_command_groups_findings_and_exits_1_on_errors() -> None:
+    result = CliRunner().invoke(main, ["check", str(BROKEN)])
+    assert result.exit_code == 1
+    assert "accessibility (alt text, headings, lang, link text, contrast): 4 errors, 3 warnings" \
+        in result.output
+    assert "schedule (posting times and scheduler limits): ok" in result.output
+    assert result.output.rstrip().endswith(f"{BROKEN}: failed, 8 errors, 11 warnings")
+
+
+def test_check_command_prints_the_json_report() -> None:
+    result = CliRunner().invoke(main, ["check", str(BROKEN), "--format", "json"])
+    assert result.exit_code == 1
+    assert json.loads(result.output) == json.loads(broken().files["report.json"])
+
+
+def test_check_command_passes_the_sample_and_strict_fails_on_warnings(tmp_path: Path) -> None:
+    assert CliRunner().invoke(main, ["check", str(CASES["soc23-day1"])]).exit_code == 0
+    minimal = tmp_path / "minimal"
+    minimal.mkdir()
+    text = (CASES["minimal"] / "recap.yaml").read_text(encoding="utf-8")
+    (minimal / "recap.yaml").write_text(text + "social: {platforms: {mastodon: {}}}\n",
+                                        encoding="utf-8")
+    assert CliRunner().invoke(main, ["check", str(minimal)]).exit_code == 0
+    strict = CliRunner().invoke(main, ["check", "--strict", str(minimal)])
+    assert strict.exit_code == 1
+    assert ": error: Mastodon posts are held to the default 500" in strict.output
+
+
+def test_contrast_ratio_follows_wcag() -> None:
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21)
+    assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    assert contrast_ratio("#fff", "#fff") == pytest.approx(1)
+
+
+def test_caniemail_data_is_trimmed_to_css_and_html_for_major_clients() -> None:
+    data = checks.caniemail()
+    assert data["source"].startswith("npm caniemail@2.0.2 (MIT)")
+    assert all(slug.startswith(("css-", "html-")) for slug in data["features"])
+    assert len(data["clients"]) == 11
+    licence = Path(checks.__file__).parent / "data" / "caniemail-LICENSE.txt"
+    assert "MIT License" in licence.read_text(encoding="utf-8")
+
+
+def test_mjml_resets_and_fallbacks_are_not_flagged() -> None:
+    used = checks.css_features(["@media (prefers-color-scheme: dark) { a { color: red; } }"],
+                               ["cursor:auto;word-spacing:normal;border-radius:4px"])
+    assert "css-cursor" not in used and "css-word-spacing" not in used
+    assert {"css-at-media", "css-at-media-prefers-color-scheme"} <= set(used)
+    assert {"css-at-media-prefers-color-scheme", "css-border-radius"} <= checks.ALLOWED_FEATURES
