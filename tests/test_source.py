@@ -67,7 +67,7 @@ def test_marks_point_at_values_and_keys() -> None:
     assert source.mark(("sessions", 5, "nothing")) == (4, 3)  # falls back to the list
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(st.text(max_size=300))
 def test_any_text_parses_or_fails_with_a_located_error(text: str) -> None:
     try:
