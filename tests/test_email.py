@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from itertools import pairwise
 from pathlib import Path
@@ -190,3 +191,24 @@ def test_campaign_template_overrides_the_default(tmp_path: Path) -> None:
     html = render_campaign(load_campaign(campaign)).email.html
     assert "Custom footer 1 Example Street" in Page(html).text
     assert "Read this recap on the web" not in html
+
+
+def test_reused_environment_sees_edited_and_added_templates(tmp_path: Path) -> None:
+    campaign = tmp_path / "reload"
+    (campaign / "templates" / "partials").mkdir(parents=True)
+    (campaign / "recap.yaml").write_text(
+        (CASES["minimal"] / "recap.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    footer = campaign / "templates" / "partials" / "footer.mjml"
+    footer.write_text("<mj-section><mj-column><mj-text>First footer</mj-text></mj-column>"
+                      "</mj-section>\n", encoding="utf-8")
+    assert "First footer" in render_campaign(load_campaign(campaign)).email.html
+    footer.write_text("<mj-section><mj-column><mj-text>Second footer</mj-text></mj-column>"
+                      "</mj-section>\n", encoding="utf-8")
+    os.utime(footer, ns=(footer.stat().st_mtime_ns + 10**9,) * 2)  # a later modification time
+    assert "Second footer" in render_campaign(load_campaign(campaign)).email.html
+    # A new override of a default template is found although the environment is reused.
+    (campaign / "templates" / "partials" / "header.mjml").write_text(
+        "<mj-section><mj-column><mj-text>New header</mj-text></mj-column></mj-section>\n",
+        encoding="utf-8")
+    html = render_campaign(load_campaign(campaign)).email.html
+    assert "New header" in html and "Second footer" in html
