@@ -116,6 +116,16 @@ class _Set:
 
 def layout_card(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> CardLayout:
     """Lay out one card: the quote as large as fits, then who said it, where, and the event."""
+    # Drawing and the checks both need the layout: fitting the text is the costly part.
+    key = card_inputs(quote, campaign, size)
+    if key not in _LAID_OUT:
+        _LAID_OUT[key] = _layout_card(quote, campaign, size)
+        if len(_LAID_OUT) > _DRAWN_MAX:
+            _LAID_OUT.pop(next(iter(_LAID_OUT)))
+    return _LAID_OUT[key]
+
+
+def _layout_card(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> CardLayout:
     width, height = size
     unit = min(width, height) / 100
     margin_x, margin_y = round(width * 0.08), round(height * 0.08)
@@ -475,6 +485,7 @@ def card_inputs(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> str:
 
 #: Cards drawn in this process, by content hash: a rebuild redraws only the cards that changed.
 _DRAWN: OrderedDict[str, bytes] = OrderedDict()
+_LAID_OUT: dict[str, CardLayout] = {}
 _DRAWN_MAX = 256
 
 
