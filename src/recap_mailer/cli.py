@@ -218,3 +218,75 @@ def preview(campaign_dir: Path | None, port: int, host: str) -> None:
         sys.exit(EXIT_FAILED)
     click.echo(f"previewing {campaign_dir} at {server.url} (Ctrl-C to stop)")
     server.serve_until_interrupted()
+
+
+@main.command("import")
+@click.argument("page", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--slug", required=True, help="Name of the new campaign, like soc23-day1.")
+@click.option("--campaigns", "root", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("campaigns"), show_default=True, help="Where campaigns live.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The event day, if the page omits it.")
+@click.option("--timezone", metavar="TZ", help="IANA time zone of the event, like Europe/London.")
+@click.option("--recap-url", metavar="URL", help="The https address of the recap page.")
+@click.option("--force", is_flag=True, help="Replace an existing recap.yaml.")
+def import_(page: Path, slug: str, root: Path, day: str | None, timezone: str | None,
+            recap_url: str | None, force: bool) -> None:
+    """Draft campaigns/SLUG/recap.yaml from a saved recap page (HTML, Markdown or text)."""
+    import re
+    from datetime import date
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from recap_mailer.build import SLUG_PATTERN
+    from recap_mailer.importer import MAX_PAGE_CHARS, ImportOptions, import_page, page_kind
+    from recap_mailer.outputs import create_file, replace_file
+    from recap_mailer.spec import link_problem
+
+    if not SLUG_PATTERN.fullmatch(slug):
+        raise click.BadParameter("use lower-case letters, digits, '.', '_' and '-' "
+                                 "(64 at most), like soc23-day1", param_hint="--slug")
+    if day is not None:
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+                raise ValueError(day)
+            date.fromisoformat(day)
+        except ValueError:
+            raise click.BadParameter(f"{day!r} is not a date written YYYY-MM-DD",
+                                     param_hint="--date") from None
+    if timezone is not None:
+        try:
+            if ("/" not in timezone and timezone != "UTC") or ".." in timezone:
+                raise ZoneInfoNotFoundError(timezone)
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise click.BadParameter(f"unknown time zone {timezone!r}; use an IANA name like "
+                                     "Europe/London", param_hint="--timezone") from None
+    if recap_url is not None:
+        problem = link_problem(recap_url, ("https",))
+        if problem:
+            raise click.BadParameter(problem, param_hint="--recap-url")
+    path = root / slug / "recap.yaml"
+    try:
+        try:
+            data = page.read_bytes()
+        except OSError as exc:
+            raise SourceError([Diagnostic(str(page), 0, 0, "error",
+                                          f"cannot read the page: {exc.strerror}")]) from None
+        if len(data) > MAX_PAGE_CHARS:
+            raise SourceError([Diagnostic(str(page), 0, 0, "error",
+                                          f"the page is {len(data):,} bytes; the most the "
+                                          f"importer reads is {MAX_PAGE_CHARS:,}")])
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SourceError([Diagnostic(str(page), 0, 0, "error",
+                                          f"the page is not UTF-8 (byte 0x{data[exc.start]:02x} "
+                                          f"at offset {exc.start}); save it as UTF-8")]) from None
+        options = ImportOptions(page_name=page.name, date=day, timezone=timezone,
+                                recap_url=recap_url)
+        imported = import_page(text, page_kind(page.name), options, slug)
+        (replace_file if force else create_file)(path, imported.text.encode("utf-8"))
+    except RecapError as exc:
+        _fail(exc)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"drafted {path} from {page}: {imported.summary()}")
+    click.echo(f"review every '# CHECK:' line, then run: recap-mailer check {path.parent}")

@@ -73,3 +73,24 @@ def create_file(path: Path, data: bytes) -> None:
         raise single_error(str(path), "already exists; not overwriting it") from None
     except OSError as exc:
         raise single_error(str(path), f"cannot write: {exc.strerror}") from None
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write a file, replacing any old one all at once: readers see the old or the new, whole."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, staging = tempfile.mkstemp(prefix=f".{path.name}.new-", dir=path.parent)
+    except OSError as exc:
+        raise single_error(str(path), f"cannot write: {exc.strerror}") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(staging, 0o644)  # mkstemp makes it private; a recap source is for sharing.
+        os.replace(staging, path)
+    except BaseException as exc:
+        Path(staging).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise single_error(str(path), f"cannot write: {exc.strerror}") from None
+        raise
