@@ -43,7 +43,7 @@ def server(campaign: Path) -> Iterator[PreviewServer]:
     running.stop()
 
 
-def wait_for(predicate, seconds: float = 5.0) -> float:
+def wait_for(predicate, seconds: float = 15.0) -> float:
     """Wait until ``predicate()`` is true; return how long it took."""
     started = time.monotonic()
     while not predicate():
