@@ -10,11 +10,13 @@ from recap_mailer.cards import render_cards
 from recap_mailer.checks import GMAIL_CLIP_BYTES as GMAIL_CLIP_BYTES  # re-exported
 from recap_mailer.checks import Finding, all_findings, report_json, run_checks
 from recap_mailer.errors import Diagnostic, SourceError, single_error
+from recap_mailer.exports import schedule_files
 from recap_mailer.message import build_message, header_problems
 from recap_mailer.model import Campaign
 from recap_mailer.preview import render_preview
 from recap_mailer.render_email import RenderedEmail, render_email
 from recap_mailer.render_text import render_text
+from recap_mailer.schedule import ScheduleError, Slot, build_clock, plan_schedule
 from recap_mailer.social import Post, PostFitError, compose_posts, post_files
 from recap_mailer.source import SOURCE_NAME, Source, format_path, read_source
 from recap_mailer.templating import make_environment
@@ -41,6 +43,7 @@ class Build:
     files: dict[str, bytes]
     warnings: tuple[Diagnostic, ...]
     posts: tuple[Post, ...] = ()
+    schedule: tuple[Slot, ...] = ()
     findings: tuple[Finding, ...] = ()
 
     @property
@@ -66,6 +69,18 @@ def load_campaign(campaign_dir: Path) -> Loaded:
     return Loaded(source, campaign, warnings)
 
 
+def plan_posts(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...]]:
+    """Compose the posts and give each its time; a problem points into recap.yaml."""
+    try:
+        posts = compose_posts(loaded.campaign)
+        return posts, plan_schedule(loaded.campaign, posts)
+    except PostFitError as exc:
+        at = ("social", "platforms", exc.platform)
+        raise SourceError([loaded.source.diagnostic(at, "error", str(exc), key=True)]) from None
+    except ScheduleError as exc:
+        raise SourceError([loaded.source.diagnostic(exc.at, "error", str(exc))]) from None
+
+
 def render_campaign(loaded: Loaded) -> Build:
     """Render every output of a loaded campaign in memory."""
     # Header values are checked before anything is rendered, pointing into recap.yaml.
@@ -85,20 +100,17 @@ def render_campaign(loaded: Loaded) -> Build:
             ("sessions",), "warning",
             f"the email lists {listed} sessions in one line each{left} to stay under "
             f"Gmail's clip; mark the ones to show in full with featured: true", key=True))
-    try:
-        posts = compose_posts(loaded.campaign)
-    except PostFitError as exc:
-        at = ("social", "platforms", exc.platform)
-        raise SourceError([loaded.source.diagnostic(at, "error", str(exc), key=True)]) from None
+    posts, slots = plan_posts(loaded)
     files = {
         "email.mjml": email.mjml.encode("utf-8"),
         "email.html": email.html.encode("utf-8"),
         "email.txt": text.encode("utf-8"),
         "email.eml": build_message(loaded.campaign, text, email.html),
         **post_files(posts),
+        **schedule_files(loaded.campaign, slots, build_clock(loaded.campaign)),
         **render_cards(loaded.campaign),
     }
-    build = Build(loaded.campaign, email, files, tuple(warnings), posts)
+    build = Build(loaded.campaign, email, files, tuple(warnings), posts, schedule=slots)
     # The reviewer's checks (checks.py) read every output; the preview shows what they find.
     build = replace(build, findings=run_checks(build, loaded.source))
     report = all_findings(build.warnings, build.findings)

@@ -9,6 +9,7 @@ import click
 
 from recap_mailer import __version__
 from recap_mailer.errors import Diagnostic, RecapError, SourceError
+from recap_mailer.model import PLATFORMS
 
 EXIT_FAILED = 1
 
@@ -218,6 +219,69 @@ def preview(campaign_dir: Path | None, port: int, host: str) -> None:
         sys.exit(EXIT_FAILED)
     click.echo(f"previewing {campaign_dir} at {server.url} (Ctrl-C to stop)")
     server.serve_until_interrupted()
+
+
+@main.command()
+@click.argument("campaign_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--platform", type=click.Choice(PLATFORMS), help="Only this platform's posts.")
+@click.option("--on", "day", metavar="DATE",
+              help="Only the posts due on DATE (YYYY-MM-DD or 'today', in the event's zone).")
+def posts(campaign_dir: Path, platform: str | None, day: str | None) -> None:
+    """Print the posts due, each with its time and platform, ready to copy."""
+    import re
+    from datetime import date, datetime
+
+    from recap_mailer.build import load_campaign, plan_posts
+    from recap_mailer.schedule import slots_on
+    from recap_mailer.social import RULES
+
+    if day not in (None, "today") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        raise click.BadParameter(f"{day!r} is not a date written YYYY-MM-DD (or 'today')",
+                                 param_hint="--on")
+    try:
+        loaded = load_campaign(campaign_dir)
+        _, slots = plan_posts(loaded)
+    except RecapError as exc:
+        _fail(exc)
+        sys.exit(EXIT_FAILED)
+    campaign = loaded.campaign
+    enabled = [s.platform for s in campaign.social.enabled]
+    if platform and platform not in enabled:
+        raise click.BadParameter(f"{platform} is not enabled in this campaign (enabled: "
+                                 f"{', '.join(enabled) or 'none'})", param_hint="--platform")
+    wanted: date | None = None
+    if day == "today":
+        # A convenience of the command line, not of the build: "today" is the real date.
+        wanted = datetime.now(campaign.event.timezone).date()
+    elif day is not None:
+        try:
+            wanted = date.fromisoformat(day)
+        except ValueError:
+            raise click.BadParameter(f"{day!r} is not a date written YYYY-MM-DD (or 'today')",
+                                     param_hint="--on") from None
+    if wanted is not None:
+        due = slots_on(slots, wanted, platform)
+    else:
+        due = [s for s in slots if s.post and (platform is None or s.platform == platform)]
+    if not due:
+        where = f" on {RULES[platform].label}" if platform else ""
+        click.echo(f"no posts due on {wanted.isoformat()}{where}" if wanted
+                   else f"no posts{where}")
+        return
+    blocks = []
+    for slot in due:
+        post = slot.post
+        assert post is not None
+        part = f" · {post.part}/{post.parts}" if post.parts > 1 else ""
+        offset = slot.at.isoformat()[-6:]
+        lines = [f"===== {slot.at:%a %d %b %Y %H:%M} {slot.at:%Z} ({offset}) · "
+                 f"{RULES[post.platform].label} · {post.quote_id}{part} =====", post.text]
+        if post.part == post.parts and post.link not in post.text:
+            lines.append(f"----- link: {post.link}")
+        if post.image:
+            lines += [f"----- image: {post.image}", f"----- alt: {post.alt}"]
+        blocks.append("\n".join(lines))
+    click.echo("\n\n".join(blocks))
 
 
 @main.command("import")

@@ -210,12 +210,28 @@ class Social:
 
 
 @dataclass(frozen=True)
+class PlatformSchedule:
+    """One platform's own cadence or gap, where it differs from the schedule's."""
+
+    platform: str
+    cadence: str | None = None
+    min_gap_minutes: int | None = None
+
+
+@dataclass(frozen=True)
 class Schedule:
-    """When posts go out (planned by the schedule stage)."""
+    """When posts go out (planned by the schedule stage); unset values take its defaults."""
 
     start: datetime | None = None
     cadence: str | None = None
     min_gap_minutes: int = 60
+    platforms: tuple[PlatformSchedule, ...] = ()
+    image_base_url: str | None = None
+
+    def override(self, platform: str) -> PlatformSchedule:
+        """Return ``platform``'s own settings (empty when it has none)."""
+        found = (p for p in self.platforms if p.platform == platform)
+        return next(found, PlatformSchedule(platform))
 
 
 @dataclass(frozen=True)

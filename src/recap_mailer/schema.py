@@ -193,14 +193,31 @@ SOCIAL = Record(
     },
 )
 
+SCHEDULE_PLATFORM = Record(
+    doc="One platform's own timing, in place of the schedule's.",
+    fields={
+        "cadence": Field(Text(max_length=500), "This platform's cadence (same forms as above)."),
+        "min_gap_minutes": Field(Number(minimum=0, maximum=10080),
+                                 "Least time between two of this platform's posts."),
+    },
+)
+
 SCHEDULE = Record(
     doc="When the posts go out.",
     fields={
-        "start": Field(Moment(), "First possible slot, local to the event's time zone."),
+        "start": Field(Moment(), "First possible slot, local to the event's time zone "
+                       "(default: email.send_at)."),
         "cadence": Field(Text(max_length=500),
-                         "An RFC 5545 RRULE, or a friendly form: 'weekdays at 09:00 and 13:00'."),
+                         "An RFC 5545 RRULE, or a friendly form: 'weekdays at 09:00 and 13:00' "
+                         "(default: 'daily at 09:00')."),
         "min_gap_minutes": Field(Number(minimum=0, maximum=10080),
                                  "Least time between two posts on one platform.", default=60),
+        "platforms": Field(Record(fields={p: Field(SCHEDULE_PLATFORM, f"Timing for {p}.")
+                                          for p in PLATFORMS}),
+                           "Per-platform cadence and gap, where they differ."),
+        "image_base_url": Field(Link(schemes=("https",)),
+                                "Where out/<slug>/cards/ will be published, so schedulers can "
+                                "fetch the quote cards (without it, Buffer files carry no image)."),
     },
 )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from recap_mailer import markdown, model
 from recap_mailer.errors import Diagnostic, SourceError
+from recap_mailer.schedule import CadenceError, parse_cadence
 from recap_mailer.schema import RECAP
 from recap_mailer.source import Path_, Source
 from recap_mailer.spec import INVALID, Checker, did_you_mean, link_problem, local_moment
@@ -92,6 +93,8 @@ def _advise(data: dict[str, Any], checker: Checker) -> None:
         send_at = local_moment(email["send_at"], event["timezone"])
         if send_at.date() < event["date"]:
             checker.warning(("email", "send_at"), "is before the event day")
+    schedule = data["schedule"] if isinstance(data["schedule"], dict) else {}
+    _check_schedule(schedule, email, event, data["social"], checker)
     prose = [(("email", "intro"), email.get("intro"))]
     prose += [(("sessions", i, "summary"), s["summary"]) for i, s in _records(data["sessions"])]
     for at, text in prose:
@@ -102,6 +105,32 @@ def _advise(data: dict[str, Any], checker: Checker) -> None:
         if text and len(text) > 1 and text[0] in "\"“‘'" and text[-1] in "\"”’'":
             checker.warning(("quotes", i, "text"),
                             "leave out the surrounding quotation marks; they are added for you")
+
+
+def _check_schedule(schedule: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
+                    social: Any, checker: Checker) -> None:
+    """Read every cadence now, so a bad one points at its key; flag timing for no posts."""
+    platforms = schedule.get("platforms") if isinstance(schedule.get("platforms"), dict) else {}
+    written = social.get("platforms") if isinstance(social, dict) else None
+    for name, own in platforms.items():
+        settings = (written or {}).get(name)
+        if own is not None and not (isinstance(settings, dict) and settings["enabled"]):
+            checker.warning(("schedule", "platforms", name),
+                            f"no posts are written for {name}; enable it under social.platforms",
+                            key=True)
+    start = schedule.get("start") or email.get("send_at")
+    if not (start and event.get("timezone")):
+        return
+    zone = event["timezone"]
+    cadences = [(("schedule", "cadence"), schedule.get("cadence"))]
+    cadences += [(("schedule", "platforms", name, "cadence"), own["cadence"])
+                 for name, own in platforms.items() if isinstance(own, dict)]
+    for at, cadence in cadences:
+        if cadence:
+            try:
+                parse_cadence(cadence, local_moment(start, zone), zone)
+            except CadenceError as exc:
+                checker.error(at, str(exc))
 
 
 def _check_prose(text: str, at: Path_, checker: Checker) -> None:
@@ -131,6 +160,7 @@ def _build(data: dict[str, Any], slug: str) -> model.Campaign:
     social = data["social"] or {"platforms": None}
     platforms = social["platforms"] or {}
     schedule = data["schedule"] or {}
+    gap = schedule.get("min_gap_minutes")
     theme = {k: v for k, v in (data["theme"] or {}).items() if v is not None}
     if "logo" in theme:
         theme["logo"] = model.Image(**theme["logo"])
@@ -174,7 +204,13 @@ def _build(data: dict[str, Any], slug: str) -> model.Campaign:
         schedule=model.Schedule(
             start=local_moment(schedule["start"], zone) if schedule.get("start") else None,
             cadence=schedule.get("cadence"),
-            min_gap_minutes=schedule.get("min_gap_minutes") or 60,
+            min_gap_minutes=60 if gap is None else gap,
+            platforms=tuple(
+                model.PlatformSchedule(platform=name, cadence=own["cadence"],
+                                       min_gap_minutes=own["min_gap_minutes"])
+                for name, own in (schedule.get("platforms") or {}).items() if own is not None
+            ),
+            image_base_url=schedule.get("image_base_url"),
         ),
         theme=model.Theme(**theme),
     )
