@@ -86,7 +86,7 @@ def test_broken_campaign_draws_exactly_the_expected_findings() -> None:
 
 
 def test_broken_campaign_breaks_every_check_but_the_schedule_hook() -> None:
-    # The schedule stage does not exist yet; check_schedule is its hook and finds nothing.
+    # Its schedule is sound (tests/test_schedule.py breaks schedules on purpose).
     assert {f.check for f in broken().report} == set(CHECKS) - {"source", "schedule"}
 
 

@@ -381,3 +381,62 @@ def test_slots_on_a_day_are_local_to_the_event(tmp_path: Path) -> None:
     assert [s.id for s in slots_on(slots, date(2023, 10, 27))] == ["q0-x-1"]
     assert post_slots(slots)[0].utc.date() == date(2023, 10, 26)
     assert post_slots(slots)[0].utc == datetime(2023, 10, 26, 23, 30, tzinfo=UTC)
+
+
+# --- the reviewer's schedule check (checks.py) ---------------------------------------------
+
+def schedule_findings(folder: Path, **changes) -> list[str]:
+    from recap_mailer.build import render_campaign
+    from recap_mailer.checks import run_checks
+
+    loaded = load_campaign(folder)
+    build = render_campaign(loaded)
+    if changes:
+        build = replace(build, **changes)
+    return [f.diagnostic.format() for f in run_checks(build, loaded.source)
+            if f.check == "schedule"]
+
+
+def test_the_check_finds_nothing_wrong_with_the_sample_before_it_starts() -> None:
+    assert schedule_findings(SAMPLE) == []  # SOURCE_DATE_EPOCH: the evening of the event
+
+
+def test_the_check_reports_slots_in_the_past(tmp_path: Path, monkeypatch) -> None:
+    folder = write_campaign(tmp_path, "  start: 2023-10-27T09:00\n  cadence: daily at 09:00",
+                            platforms="x: {}\nlinkedin: {}")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(datetime(2023, 10, 28, 12, tzinfo=UTC)
+                                                    .timestamp())))
+    found = schedule_findings(folder)
+    assert [f.split(": warning: ")[1] for f in found] == [
+        "the email's send time 2023-10-27 09:00 BST has passed",
+        "2 of 3 X posts are in the past (the first at 2023-10-27 09:00 BST); schedulers refuse "
+        "them: move schedule.start on",
+        "2 of 3 LinkedIn posts are in the past (the first at 2023-10-27 09:00 BST); schedulers "
+        "refuse them: move schedule.start on",
+    ]
+    assert found[1].startswith(f"{folder / 'recap.yaml'}:{line_of(folder, '  cadence:')}:")
+
+
+def test_the_check_reports_times_hootsuite_refuses(tmp_path: Path) -> None:
+    folder = write_campaign(tmp_path, "  start: 2023-10-27T09:00\n  cadence: daily at 09:03")
+    (found,) = schedule_findings(folder)
+    assert "3 X posts are not on a five-minute step (like 09:03:00); Hootsuite's bulk " \
+        "composer refuses them" in found
+
+
+def test_the_check_reports_posts_too_close_and_repeated(tmp_path: Path) -> None:
+    folder = write_campaign(tmp_path, "  start: 2023-10-27T09:00\n  cadence: daily at 09:00",
+                            quotes=2)
+    _, _, slots = plan(folder)
+    email, first, second = slots
+    close = replace(second, at=first.at + timedelta(minutes=30),
+                    post=replace(second.post, text=first.post.text))
+    found = schedule_findings(folder, schedule=(email, first, close))
+    assert len(found) == 2
+    assert "error: X posts q0-x-1 and q1-x-1 are 30 minutes apart; the gap is 60" in found[0]
+    assert "error: X post q1-x-1 repeats an earlier post's text within three days" in found[1]
+
+
+def test_without_source_date_epoch_the_check_never_reads_the_clock(monkeypatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert schedule_findings(SAMPLE) == []  # its 2023 times are past, but builds stay the same

@@ -11,14 +11,17 @@ from __future__ import annotations
 import html as htmllib
 import json
 import logging
+import os
 import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from html.parser import HTMLParser
 from importlib import resources
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -28,6 +31,7 @@ from recap_mailer import counting
 from recap_mailer.cards import layout_card
 from recap_mailer.errors import Diagnostic, Severity
 from recap_mailer.model import Campaign, Quote
+from recap_mailer.schedule import REPEAT_GAP, platform_timing
 from recap_mailer.social import RULES
 from recap_mailer.source import Path_, Source
 
@@ -648,17 +652,69 @@ def check_posts(ctx: _Context) -> list[Finding]:
     return found
 
 
-def check_schedule(ctx: _Context) -> list[Finding]:
-    """HOOK for the schedule stage: times in the past, collisions, each scheduler's limits.
+def schedule_now() -> datetime | None:
+    """Return "now" for the schedule check: SOURCE_DATE_EPOCH, or None when it is not set.
 
-    The schedule stage does not exist yet. When it lands (``Build.schedule``), this is where
-    to report, as "schedule" findings: slots in the past (take "now" from SOURCE_DATE_EPOCH
-    when set, so builds stay reproducible), two posts on one platform closer than
-    ``schedule.min_gap_minutes``, identical posts too close (Ayrshare: 3 days), and each
-    export's limits (Buffer 100 rows per channel per file, Hootsuite and Sprout 350, Sprout
-    10 minutes apart). Until then it finds nothing.
+    Findings land in report.json and the preview, which must be the same bytes for the same
+    source, so the real clock is never read here.
     """
-    return []
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else None
+
+
+def check_schedule(ctx: _Context) -> list[Finding]:
+    """Times in the past, posts too close on one platform, and what schedulers refuse.
+
+    The planner keeps the gap and the three days between identical texts; this checks the
+    plan it made all the same, and adds what depends on the day: a slot that has passed
+    (before SOURCE_DATE_EPOCH, when it is set) cannot be scheduled. Hootsuite takes times on a
+    five-minute grid only. (Buffer's 100 and Hootsuite's 350 rows a file are kept by splitting
+    the files.)
+    """
+    slots = getattr(ctx.build, "schedule", ())
+    if not slots:
+        return []
+    found: list[Finding] = []
+    now = schedule_now()
+    email = next((s for s in slots if s.is_email), None)
+    if email is not None and now is not None and email.utc < now:
+        found.append(ctx.at("schedule", ("email", "send_at"), "warning",
+                            f"the email's send time {email.at:%Y-%m-%d %H:%M %Z} has passed"))
+    for platform in dict.fromkeys(s.platform for s in slots if s.post is not None):
+        mine = [s for s in slots if s.platform == platform and s.post is not None]
+        cadence, gap_minutes, at = platform_timing(ctx.campaign, platform)
+        label = RULES[platform].label
+        past = [s for s in mine if now is not None and s.utc < now]
+        if past:
+            found.append(ctx.at("schedule", at, "warning",
+                                f"{len(past)} of {len(mine)} {label} posts are in the past "
+                                f"(the first at {past[0].at:%Y-%m-%d %H:%M %Z}); schedulers "
+                                "refuse them: move schedule.start on"))
+        gap = timedelta(minutes=gap_minutes)
+        for a, b in pairwise(mine):
+            thread = b.post is not None and b.post.part > 1 and a.post is not None \
+                and a.post.quote_id == b.post.quote_id
+            if not thread and b.utc - a.utc < gap:
+                found.append(ctx.at("schedule", at, "error",
+                                    f"{label} posts {a.id} and {b.id} are "
+                                    f"{(b.utc - a.utc).total_seconds() / 60:.0f} minutes apart; "
+                                    f"the gap is {gap_minutes}"))
+        latest: dict[str, datetime] = {}
+        for slot in mine:
+            text = slot.post.text if slot.post is not None else ""
+            if text in latest and slot.utc - latest[text] < REPEAT_GAP:
+                found.append(ctx.at("schedule", at, "error",
+                                    f"{label} post {slot.id} repeats an earlier post's text "
+                                    "within three days (schedulers refuse duplicates)"))
+            latest[text] = slot.utc
+        off_grid = [s for s in mine if s.at.minute % 5 or s.at.second]
+        if off_grid:
+            found.append(ctx.at("schedule", at, "warning",
+                                f"{len(off_grid)} {label} posts are not on a five-minute step "
+                                f"(like {off_grid[0].at:%H:%M:%S}); Hootsuite's bulk composer "
+                                f"refuses them: use times such as 09:00 or 09:05 in "
+                                f"{cadence!r}"))
+    return found
 
 
 # --- email clients (caniemail.com data) ----------------------------------------------------
