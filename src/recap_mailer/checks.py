@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from html.parser import HTMLParser
 from importlib import resources
 from itertools import pairwise
@@ -787,11 +787,20 @@ def css_features(styles: Iterable[str], inline: Iterable[str]) -> dict[str, str]
         for name, value in _DECLARATION.findall(declarations):
             for slug in _property_features(name, value, False):
                 used.setdefault(slug, f"{name}:{value.strip()}")
-    parser = cssutils.CSSParser(validate=False, loglevel=logging.CRITICAL, fetcher=lambda u: None)
     for css in styles:
-        sheet = parser.parseString(css)
-        _rules_features(sheet.cssRules, used)
+        for slug, example in _sheet_features(css):
+            used.setdefault(slug, example)
     return used
+
+
+@lru_cache(maxsize=64)
+def _sheet_features(css: str) -> tuple[tuple[str, str], ...]:
+    # Parsing CSS with cssutils is the slowest check; a theme's style blocks rarely change
+    # between rebuilds, so each block is parsed once.
+    parser = cssutils.CSSParser(validate=False, loglevel=logging.CRITICAL, fetcher=lambda u: None)
+    used: dict[str, str] = {}
+    _rules_features(parser.parseString(css).cssRules, used)
+    return tuple(used.items())
 
 
 def _rules_features(rules: Any, used: dict[str, str]) -> None:
