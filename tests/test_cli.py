@@ -144,3 +144,33 @@ def test_new_refuses_unsafe_slugs(tmp_path: Path, slug: str) -> None:
     assert result.returncode == 1
     assert "a campaign slug must be" in result.stderr
     assert not any(tmp_path.rglob("recap.yaml"))
+
+
+def test_build_all_uses_every_core_and_reports_progress(tmp_path: Path) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        shutil.copytree(ROOT / "tests" / "campaigns" / "minimal", tmp_path / "campaigns" / name)
+    broken = tmp_path / "campaigns" / "beta" / "recap.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("timezone: UTC",
+                                                                 "timezone: Nowhere/Land"),
+                      encoding="utf-8")
+    result = run("build", "--all", "--jobs", "2", cwd=tmp_path)
+    assert result.returncode == 1
+    progress = sorted(line.split("] ")[0] + "]" for line in
+                      (result.stdout + result.stderr).splitlines() if line.startswith("["))
+    assert progress == ["[1/3]", "[2/3]", "[3/3]"]
+    assert "failed campaigns/beta" in result.stderr
+    assert "event.timezone: unknown time zone 'Nowhere/Land'" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["alpha", "gamma"]
+    # The same bytes as a build one at a time.
+    single = run("build", "campaigns/alpha", "--out", "single", cwd=tmp_path)
+    assert single.returncode == 0
+    for path in (tmp_path / "single" / "alpha").rglob("*"):
+        if path.is_file():
+            twin = tmp_path / "out" / "alpha" / path.relative_to(tmp_path / "single" / "alpha")
+            assert twin.read_bytes() == path.read_bytes(), path
+
+
+def test_build_all_takes_no_folders(tmp_path: Path) -> None:
+    result = run("build", "--all", "campaigns/x", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--all builds every campaign under ./campaigns; name none" in result.stderr

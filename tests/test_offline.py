@@ -34,7 +34,14 @@ class Canary:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def verify_request(self, request, client_address) -> bool:  # type: ignore[override]
+                # Every connection counts, even one that never sends an HTTP request (TLS).
+                canary.connections += 1
+                return True
+
+        self.connections = 0
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -93,3 +100,18 @@ def test_templates_that_would_fetch_are_refused(canary: Canary, tmp_path: Path, 
 def test_sample_build_makes_no_request(canary: Canary) -> None:
     build_campaign(CASES["soc23-day1"])
     assert canary.requests == []
+
+
+def test_remote_images_and_links_are_never_fetched(canary: Canary, tmp_path: Path) -> None:
+    port = canary.server.server_address[1]
+    campaign = tmp_path / "images"
+    shutil.copytree(CASES["minimal"], campaign)
+    source = campaign / "recap.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "    summary: Ada spoke.",
+        f"    summary: 'Ada spoke. ![x](https://127.0.0.1:{port}/md.png)'\n"
+        f"    image: {{src: 'https://127.0.0.1:{port}/card.png', alt: A photo}}\n"
+        f"    recording: https://127.0.0.1:{port}/watch"), encoding="utf-8")
+    build = build_campaign(campaign)
+    assert f"https://127.0.0.1:{port}/card.png" in build.email.html  # linked, not fetched
+    assert canary.connections == 0 and canary.requests == []

@@ -71,6 +71,15 @@ def test_nothing_outside_the_build_is_served(server: PreviewServer, path: str) -
     assert b"version: 1" not in body and b"root:" not in body
 
 
+def test_symlinks_out_of_the_campaign_are_not_served(server: PreviewServer,
+                                                     campaign: Path) -> None:
+    # The server answers from the build it holds in memory, never from the disk.
+    (campaign / "etc").symlink_to("/etc")
+    (campaign / "recap-link.yaml").symlink_to(campaign / "recap.yaml")
+    for path in ("/etc/passwd", "/etc/hostname", "/recap-link.yaml", "/recap.yaml"):
+        assert get(server, path)[0] == 404
+
+
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1.evil.example",
                                   "localhost:1", ""])
 def test_foreign_host_header_is_refused(server: PreviewServer, host: str) -> None:

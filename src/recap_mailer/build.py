@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from recap_mailer.cards import render_cards
 from recap_mailer.checks import GMAIL_CLIP_BYTES as GMAIL_CLIP_BYTES  # re-exported
 from recap_mailer.checks import Finding, all_findings, report_json, run_checks
-from recap_mailer.errors import Diagnostic, SourceError, single_error
+from recap_mailer.errors import Diagnostic, RecapError, SourceError, single_error
 from recap_mailer.exports import schedule_files
 from recap_mailer.message import build_message, header_problems
 from recap_mailer.model import Campaign
@@ -126,6 +128,34 @@ def build_campaign(campaign_dir: Path, *, strict: bool = False) -> Build:
     if strict and build.report:
         raise SourceError([replace(f.diagnostic, severity="error") for f in build.report])
     return build
+
+
+def build_many(campaign_dirs: Sequence[Path], *, strict: bool = False, jobs: int = 1,
+               ) -> Iterator[tuple[Path, Build | SourceError]]:
+    """Build campaigns, in ``jobs`` processes at once, yielding each result as it is ready.
+
+    Nothing is written here: callers write each build (outputs.py) as it arrives.
+    """
+    if jobs <= 1 or len(campaign_dirs) <= 1:
+        for campaign_dir in campaign_dirs:
+            yield campaign_dir, _build_or_error(campaign_dir, strict)
+        return
+    # Each campaign is independent and mostly CPU (MJML, CSS, cards): one process per core.
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_build_or_error, d, strict): d for d in campaign_dirs}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+def _build_or_error(campaign_dir: Path, strict: bool) -> Build | SourceError:
+    # A SourceError does not survive pickling (its constructor takes diagnostics, not a
+    # message), so it is returned rather than raised across the process boundary.
+    try:
+        return build_campaign(campaign_dir, strict=strict)
+    except SourceError as exc:
+        return exc
+    except RecapError as exc:
+        return single_error(str(campaign_dir), str(exc))
 
 
 def find_campaigns(root: Path) -> list[Path]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
@@ -120,8 +119,6 @@ def layout_card(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> Card
     key = card_inputs(quote, campaign, size)
     if key not in _LAID_OUT:
         _LAID_OUT[key] = _layout_card(quote, campaign, size)
-        if len(_LAID_OUT) > _DRAWN_MAX:
-            _LAID_OUT.pop(next(iter(_LAID_OUT)))
     return _LAID_OUT[key]
 
 
@@ -483,23 +480,24 @@ def card_inputs(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 
 
-#: Cards drawn in this process, by content hash: a rebuild redraws only the cards that changed.
-_DRAWN: OrderedDict[str, bytes] = OrderedDict()
+#: The cards (and layouts) of the latest render, by content hash: a rebuild redraws only the
+#: cards whose inputs changed. Holding exactly one campaign's cards, however many, means
+#: no thrashing on a large campaign and no growth across many.
+_DRAWN: dict[str, bytes] = {}
 _LAID_OUT: dict[str, CardLayout] = {}
-_DRAWN_MAX = 256
 
 
 def render_cards(campaign: Campaign) -> dict[str, bytes]:
     """Render a card per quote and size, keyed ``cards/<quote-id>-<width>x<height>.png``."""
+    global _DRAWN, _LAID_OUT
     cards: dict[str, bytes] = {}
+    drawn: dict[str, bytes] = {}
     for quote in campaign.quotes:
         for size in CARD_SIZES:
             key = card_inputs(quote, campaign, size)
-            if key in _DRAWN:
-                _DRAWN.move_to_end(key)
-            else:
-                _DRAWN[key] = render_card(quote, campaign, size)
-                if len(_DRAWN) > _DRAWN_MAX:
-                    _DRAWN.popitem(last=False)
-            cards[card_path(quote, size)] = _DRAWN[key]
+            if key not in drawn:
+                drawn[key] = _DRAWN[key] if key in _DRAWN else render_card(quote, campaign, size)
+            cards[card_path(quote, size)] = drawn[key]
+    _DRAWN = drawn
+    _LAID_OUT = {key: layout for key, layout in _LAID_OUT.items() if key in drawn}
     return cards

@@ -39,11 +39,20 @@ def main() -> None:
 @click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False),
               default=Path("out"), show_default=True, help="Folder for out/<slug>/.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool) -> None:
+@click.option("--all", "build_all", is_flag=True,
+              help="Build every campaign under ./campaigns, on every core, with progress.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Campaigns built at once (default: 1, or every core with --all).")
+def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool, build_all: bool,
+          jobs: int | None) -> None:
     """Build campaigns (default: every campaign under ./campaigns) into OUT/<slug>/."""
-    from recap_mailer.build import build_campaign, find_campaigns
+    import os
+
+    from recap_mailer.build import build_many, find_campaigns
     from recap_mailer.outputs import write_outputs
 
+    if build_all and campaign_dirs:
+        raise click.UsageError("--all builds every campaign under ./campaigns; name none")
     dirs = list(campaign_dirs) or find_campaigns(Path("campaigns"))
     if not dirs:
         raise click.UsageError("no campaigns: pass a campaign folder or run where ./campaigns is")
@@ -55,11 +64,19 @@ def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool) -> None
             raise click.UsageError(f"{seen[slug]} and {campaign_dir} would both build into "
                                    f"{out_root / slug}; rename one of the folders")
         seen[slug] = campaign_dir
+    workers = jobs or ((os.cpu_count() or 1) if build_all else 1)
     failed = 0
-    for campaign_dir in dirs:
+    for done, (campaign_dir, result) in enumerate(
+            build_many(dirs, strict=strict, jobs=workers), start=1):
+        progress = f"[{done}/{len(dirs)}] " if len(dirs) > 1 else ""
+        if isinstance(result, RecapError):
+            _fail(result)
+            if progress:
+                click.echo(f"{progress}failed {campaign_dir}", err=True)
+            failed += 1
+            continue
+        target = out_root / result.campaign.slug
         try:
-            result = build_campaign(campaign_dir, strict=strict)
-            target = out_root / result.campaign.slug
             write_outputs(target, result.files)
         except RecapError as exc:
             _fail(exc)
@@ -68,7 +85,8 @@ def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool) -> None
         report = result.report
         _report([f.diagnostic for f in report])
         size = result.email.size / 1024
-        click.echo(f"built {target}/: email.html {size:.1f} KB, {len(result.files)} files")
+        click.echo(f"{progress}built {target}/: email.html {size:.1f} KB, "
+                   f"{len(result.files)} files")
         errors = sum(f.severity == "error" for f in report)
         if errors:
             # Written, so the preview and report.json show them, but not fit to send.
