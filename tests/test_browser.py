@@ -13,6 +13,7 @@ from browser import launched, screenshot
 from conftest import CASES
 from recap_mailer.build import build_campaign
 from recap_mailer.outputs import write_outputs
+from recap_mailer.preview import data_uri
 from recap_mailer.serve import PreviewServer
 
 
@@ -145,9 +146,22 @@ def test_every_post_and_card_is_on_the_page(page) -> None:
         assert article.locator(".length").inner_text() == str(post.length)
         assert "".join(article.locator(".body").all_inner_texts()) == post.text
     cards = [name for name in build.files if name.startswith("cards/")]
-    assert page.locator("#cards figure img").count() == len(cards) == 10
-    widths = page.eval_on_selector_all("#cards figure img", "els => els.map(e => e.naturalWidth)")
-    assert sorted(set(widths)) == [1080, 1600]
+    shown_cards = page.locator("#cards figure .card-img")
+    assert shown_cards.count() == len(cards) == 10
+    sizes = page.eval_on_selector_all(
+        "#cards figure .card-img",
+        "els => els.map(e => [e.dataset.width, getComputedStyle(e).backgroundImage.slice(0, 26),"
+        " Math.round(e.getBoundingClientRect().width / e.getBoundingClientRect().height * 100)])")
+    assert sorted({s[0] for s in sizes}) == ["1080", "1600"]
+    assert {s[1] for s in sizes} == {'url("data:image/png;base64'}
+    assert sorted({s[2] for s in sizes}) == [80, 178]  # 4:5 and 16:9 as drawn
+    # Every post with an image shows its card, and the page carries each card once.
+    with_image = [p for p in build.posts if p.image]
+    assert page.locator("#posts .card-img").count() == len(with_image)
+    html = page.content()
+    for name in cards:
+        uri = data_uri(build.files[name])
+        assert html.count(uri[:200]) == 1
     # LinkedIn's fold is marked where a post runs past 140 characters.
     linkedin = [p for p in build.posts if p.platform == "linkedin"]
     assert page.locator(".post-linkedin .fold").count() == sum(

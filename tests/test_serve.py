@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,3 +150,20 @@ def test_request_paths(raw: str, expected: str | None) -> None:
 def test_allowed_hosts() -> None:
     assert allowed_hosts("127.0.0.1", 8000) == {"127.0.0.1:8000", "localhost:8000",
                                                  "[::1]:8000"}
+
+
+def test_status_long_poll_answers_when_a_rebuild_is_published(server: PreviewServer,
+                                                              campaign: Path) -> None:
+    current = json.loads(get(server, "/__status")[1])["generation"]
+    answers: list[dict] = []
+    waiting = threading.Thread(
+        target=lambda: answers.append(json.loads(get(server, f"/__status?after={current}")[1])))
+    waiting.start()
+    time.sleep(0.3)
+    assert answers == []  # still waiting: nothing has changed
+    source = campaign / "recap.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "Minimal test recap", "Long-polled recap"), encoding="utf-8")
+    waiting.join(timeout=15)
+    assert answers and answers[0]["generation"] > current
+    assert b"Long-polled recap" in get(server, "/")[1]

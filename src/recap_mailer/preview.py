@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import re
+import struct
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -24,6 +26,21 @@ def force_dark(html: str) -> str:
     return _DARK_QUERY.sub("@media all", html)
 
 
+@dataclass(frozen=True)
+class Card:
+    """A quote card as the preview page shows it: a CSS class holding its image."""
+
+    css_class: str
+    uri: str
+    width: int
+    height: int
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Read a PNG's width and height from its header."""
+    return struct.unpack(">II", png[16:24])
+
+
 def data_uri(png: bytes) -> str:
     """Embed a PNG in the page, so the page is one file that opens anywhere."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -34,7 +51,10 @@ def render_preview(build: Any, env: jinja2.Environment,
     """Render preview.html from a build's outputs (the email, its text, posts, cards...)."""
     campaign = build.campaign
     files: dict[str, bytes] = build.files
-    cards = {name: data_uri(data) for name, data in sorted(files.items())
+    # Each card is embedded once, as a CSS class that posts and the gallery share: as <img>
+    # data URIs, the sample's 35 posts would carry 45 copies of 10 cards (5 MB).
+    cards = {name: Card(f"card-{i}", data_uri(data), *_png_size(data))
+             for i, (name, data) in enumerate(sorted(files.items()))
              if name.startswith("cards/") and name.endswith(".png")}
     return render_template(
         env, PREVIEW_TEMPLATE,

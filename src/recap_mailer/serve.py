@@ -10,34 +10,38 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from markupsafe import escape
 
 from recap_mailer.errors import RecapError
 from recap_mailer.templating import DEFAULT_TEMPLATES
 
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.1
+#: How long a page's status request waits for a rebuild before it is answered anyway.
+LONG_POLL_SECONDS = 20.0
 
 _TYPES = {".html": "text/html; charset=utf-8", ".png": "image/png", ".json": "application/json",
           ".txt": "text/plain; charset=utf-8", ".mjml": "text/plain; charset=utf-8",
           ".eml": "message/rfc822", ".csv": "text/csv; charset=utf-8",
           ".ics": "text/calendar; charset=utf-8"}
 
-# Polls the server and reloads when a rebuild finished, keeping the reviewer's scroll position.
+# Waits on the server (a long poll: answered the moment a rebuild is published) and reloads,
+# keeping the reviewer's scroll position.
 _RELOAD_SCRIPT = """<script>
 (function () {
   var seen = %d, key = "recap-mailer-scroll";
   var y = sessionStorage.getItem(key);
   if (y !== null) { sessionStorage.removeItem(key); window.scrollTo(0, +y); }
-  setInterval(function () {
-    fetch("/__status", {cache: "no-store"}).then(function (r) { return r.json(); })
+  function wait() {
+    fetch("/__status?after=" + seen, {cache: "no-store"}).then(function (r) { return r.json(); })
       .then(function (s) {
-        if (s.generation === seen) { return; }
+        if (s.generation === seen) { wait(); return; }
         sessionStorage.setItem(key, window.scrollY);
         location.reload();
-      }).catch(function () {});
-  }, 250);
+      }).catch(function () { setTimeout(wait, 1000); });
+  }
+  wait();
 })();
 </script>"""
 
@@ -49,7 +53,7 @@ class PreviewState:
     files: dict[str, bytes] = field(default_factory=dict)
     error: str | None = None
     generation: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Condition = field(default_factory=threading.Condition)
 
     def publish(self, files: dict[str, bytes] | None, error: str | None) -> None:
         """Record a rebuild: new files on success; on failure keep the old ones and the error."""
@@ -58,6 +62,12 @@ class PreviewState:
                 self.files = files
             self.error = error
             self.generation += 1
+            self.lock.notify_all()
+
+    def wait_past(self, generation: int, timeout: float) -> None:
+        """Block until a build newer than ``generation`` is published, or ``timeout`` passes."""
+        with self.lock:
+            self.lock.wait_for(lambda: self.generation != generation, timeout)
 
 
 def rebuild(campaign_dir: Path, state: PreviewState,
@@ -74,15 +84,17 @@ def rebuild(campaign_dir: Path, state: PreviewState,
     state.publish(files, None)
 
 
-def _snapshot(roots: list[Path]) -> dict[str, float]:
-    """Return the modification times of every file under the watched folders."""
-    found: dict[str, float] = {}
+def _snapshot(roots: list[Path]) -> dict[str, tuple[int, int]]:
+    """Return the modification time and size of every file under the watched folders."""
+    # The size too: a file rewritten within one clock tick keeps its modification time.
+    found: dict[str, tuple[int, int]] = {}
     for root in roots:
         for path in _walk(root):
             try:
-                found[str(path)] = path.stat().st_mtime_ns
+                stat = path.stat()
             except OSError:
                 continue
+            found[str(path)] = (stat.st_mtime_ns, stat.st_size)
     return found
 
 
@@ -134,6 +146,9 @@ def make_handler(state: PreviewState, hosts: set[str]) -> type[BaseHTTPRequestHa
                 self._send(403, b"forbidden: unexpected Host header\n", "text/plain")
                 return
             if self.path.split("?")[0] == "/__status":
+                after = parse_qs(urlsplit(self.path).query).get("after", [""])[0]
+                if after.lstrip("-").isdigit():
+                    state.wait_past(int(after), LONG_POLL_SECONDS)
                 with state.lock:
                     body = {"generation": state.generation, "error": state.error}
                 self._send(200, json.dumps(body).encode(), "application/json")

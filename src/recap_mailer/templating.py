@@ -30,18 +30,33 @@ def _autoescape(name: str | None) -> bool:
 def make_environment(campaign_dir: Path | None) -> jinja2.Environment:
     """Return the environment; ``campaign_dir/templates`` overrides the default theme."""
     search = [DEFAULT_TEMPLATES]
-    overrides: frozenset[str] = frozenset()
     if campaign_dir is not None and (campaign_dir / "templates").is_dir():
         search.insert(0, campaign_dir / "templates")
-        overrides = frozenset(str(p) for p in (campaign_dir / "templates").rglob("*"))
-    # Which files exist decides which one a name finds, so it is part of the key; edits to
-    # existing files are seen by auto_reload.
-    return _environment(tuple(str(p) for p in search), overrides)
+    return _environment(tuple(str(p) for p in search), _signature(search))
 
 
-@lru_cache(maxsize=16)
-def _environment(search: tuple[str, ...], overrides: frozenset[str]) -> jinja2.Environment:
-    # Compiling the templates is a third of a warm rebuild: keep them between rebuilds.
+def _signature(folders: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Return every template file with its modification time and size.
+
+    Which files exist decides which one a name finds, and a file rewritten within one clock
+    tick keeps its modification time (so Jinja's own reload check misses it) but not, as a
+    rule, its size: a template change of any kind makes a new environment.
+    """
+    found = []
+    for folder in folders:
+        for path in folder.rglob("*"):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            found.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(found))
+
+
+@lru_cache(maxsize=8)
+def _environment(search: tuple[str, ...],
+                 signature: tuple[tuple[str, int, int], ...]) -> jinja2.Environment:
+    # Compiling the templates is a third of a warm rebuild: keep them while they are unchanged.
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(search)),
         autoescape=_autoescape,
@@ -49,7 +64,7 @@ def _environment(search: tuple[str, ...], overrides: frozenset[str]) -> jinja2.E
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        auto_reload=True,
+        auto_reload=False,
     )
 
 
