@@ -195,3 +195,26 @@ def test_duplicate_slugs_in_one_build_are_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "would both build into" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_recap_source_that_is_a_folder_is_a_clean_error(tmp_path: Path) -> None:
+    (tmp_path / "odd" / "recap.yaml").mkdir(parents=True)
+    with pytest.raises(SourceError) as exc:
+        build_campaign(tmp_path / "odd")
+    assert [d.format() for d in exc.value.diagnostics] == [
+        f"{tmp_path / 'odd' / 'recap.yaml'}: error: cannot read the recap source: Is a directory"]
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "0", "inf"])
+def test_smtp_timeout_must_be_a_positive_number(value: str, tmp_path: Path) -> None:
+    from recap_mailer.message import SmtpError, load_smtp_settings
+
+    with pytest.raises(SmtpError, match="SMTP timeout must be a positive number of seconds"):
+        load_smtp_settings({"RECAP_SMTP_HOST": "127.0.0.1", "RECAP_SMTP_TIMEOUT": value,
+                            "XDG_CONFIG_HOME": str(tmp_path)})
+
+
+def test_a_source_date_epoch_past_year_9999_does_not_crash(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "99999999999999999")
+    assert build_campaign(CASES["minimal"]).files["email.html"].startswith(b"<!DOCTYPE html>")

@@ -160,6 +160,12 @@ CASES = [
      ["recap.yaml:15:13: error: event.end_date: is before event.date"]),
     ("quoted-version", edit("version: 1", 'version: "1"'),
      ["recap.yaml:1:10: error: version: '1' is not one of: 1"]),
+    ("huge-number", edit("version: 1", "version: " + "9" * 5000),
+     ["recap.yaml:1:10: error: version: '" + "9" * 40 + "' is not one of: 1"]),
+    ("time-zone-that-is-a-folder",
+     edit("  timezone: Europe/London", "  timezone: America/Argentina"),
+     ["recap.yaml:15:13: error: event.timezone: unknown time zone 'America/Argentina'; "
+      "use an IANA name like Europe/London"]),
     ("bad-colour", edit("quotes:", "theme: {primary: blue}\nquotes:"),
      ["recap.yaml:27:18: error: theme.primary: expected a colour written #rrggbb, got 'blue'"]),
 ]

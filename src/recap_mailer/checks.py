@@ -659,7 +659,12 @@ def schedule_now() -> datetime | None:
     source, so the real clock is never read here.
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else None
+    if not epoch.isdigit():
+        return None
+    try:
+        return datetime.fromtimestamp(int(epoch), UTC)
+    except (OverflowError, OSError, ValueError):  # past year 9999: no "now" to compare with
+        return None
 
 
 def check_schedule(ctx: _Context) -> list[Finding]:

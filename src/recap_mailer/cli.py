@@ -316,12 +316,11 @@ def import_(page: Path, slug: str, root: Path, day: str | None, timezone: str | 
     """Draft campaigns/SLUG/recap.yaml from a saved recap page (HTML, Markdown or text)."""
     import re
     from datetime import date
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from recap_mailer.build import SLUG_PATTERN
     from recap_mailer.importer import MAX_PAGE_CHARS, ImportOptions, import_page, page_kind
     from recap_mailer.outputs import create_file, replace_file
-    from recap_mailer.spec import link_problem
+    from recap_mailer.spec import link_problem, parse_zone
 
     if not SLUG_PATTERN.fullmatch(slug):
         raise click.BadParameter("use lower-case letters, digits, '.', '_' and '-' "
@@ -334,14 +333,9 @@ def import_(page: Path, slug: str, root: Path, day: str | None, timezone: str | 
         except ValueError:
             raise click.BadParameter(f"{day!r} is not a date written YYYY-MM-DD",
                                      param_hint="--date") from None
-    if timezone is not None:
-        try:
-            if ("/" not in timezone and timezone != "UTC") or ".." in timezone:
-                raise ZoneInfoNotFoundError(timezone)
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise click.BadParameter(f"unknown time zone {timezone!r}; use an IANA name like "
-                                     "Europe/London", param_hint="--timezone") from None
+    if timezone is not None and parse_zone(timezone) is None:
+        raise click.BadParameter(f"unknown time zone {timezone!r}; use an IANA name like "
+                                 "Europe/London", param_hint="--timezone")
     if recap_url is not None:
         problem = link_problem(recap_url, ("https",))
         if problem:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import smtplib
@@ -288,6 +289,8 @@ def _settings(values: dict[str, Any], path: Path) -> SmtpSettings:
         timeout = float(values.get("timeout") or 30)
     except (TypeError, ValueError):
         raise SmtpError("SMTP port and timeout must be numbers") from None
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise SmtpError(f"SMTP timeout must be a positive number of seconds, not {timeout}")
     if not 0 < port < 65536:
         raise SmtpError(f"SMTP port {port} is out of range")
     user = str(values["user"]) if values.get("user") else None

@@ -113,7 +113,10 @@ def read_source(path: Path) -> Source:
         raise single_error(
             shown, f"the recap source is {size:,} bytes; the most it may be is {MAX_SOURCE_BYTES:,}"
         )
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # a folder or a device named recap.yaml
+        raise single_error(shown, f"cannot read the recap source: {exc.strerror}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -198,8 +201,11 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return lowered == "true"
     if lowered in ("", "~", "null"):
         return None
-    if _INT.match(value):
-        return int(value)
-    if _FLOAT.match(value):
-        return float(value)
+    try:
+        if _INT.match(value):
+            return int(value)
+        if _FLOAT.match(value):
+            return float(value)
+    except ValueError:  # more digits than Python converts (4300): text, which checks refuse
+        return value
     return value

@@ -217,7 +217,7 @@ class Choice(Kind):
 
     def check(self, value: Any, at: Path_, checker: Checker) -> Any:
         if value not in self.options:
-            shown = value if isinstance(value, str) else describe(value)
+            shown = str(value)[:40] if isinstance(value, str | int) else describe(value)
             checker.error(at, f"'{shown}' is not one of: {', '.join(map(str, self.options))}"
                           + did_you_mean(str(value), self.options))
             return INVALID
@@ -348,13 +348,11 @@ class Zone(Kind):
     def check(self, value: Any, at: Path_, checker: Checker) -> Any:
         if not isinstance(value, str):
             return self._wrong_type(value, at, checker)
-        try:
-            if ("/" not in value and value != "UTC") or ".." in value:
-                raise ZoneInfoNotFoundError(value)
-            return ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        zone = parse_zone(value)
+        if zone is None:
             checker.error(at, f"unknown time zone '{value}'; use an IANA name like Europe/London")
             return INVALID
+        return zone
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "examples": ["Europe/London", "America/New_York"]}
@@ -458,6 +456,16 @@ class Record(Kind):
         return out
 
 
+def parse_zone(name: str) -> ZoneInfo | None:
+    """Return the IANA time zone called ``name``, or None when there is none."""
+    if ("/" not in name and name != "UTC") or ".." in name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name like America/Argentina
+        return None                                       # is a folder of the zone database
+
+
 def did_you_mean(word: str, options: Any) -> str:
     """Return ``; did you mean 'x'?`` for the closest option, or nothing."""
     close = difflib.get_close_matches(word.lower(), [str(o) for o in options], n=1, cutoff=0.6)
@@ -470,7 +478,25 @@ def local_moment(moment: datetime, zone: ZoneInfo) -> datetime:
 
 
 __all__ = [
-    "INVALID", "Checker", "Choice", "Colour", "Day", "Email", "Field", "Flag", "Items", "Kind",
-    "Link", "Moment", "Number", "Record", "Text", "TimeRange", "Zone", "did_you_mean",
-    "link_problem", "local_moment",
+    "INVALID",
+    "Checker",
+    "Choice",
+    "Colour",
+    "Day",
+    "Email",
+    "Field",
+    "Flag",
+    "Items",
+    "Kind",
+    "Link",
+    "Moment",
+    "Number",
+    "Record",
+    "Text",
+    "TimeRange",
+    "Zone",
+    "did_you_mean",
+    "link_problem",
+    "local_moment",
+    "parse_zone",
 ]
