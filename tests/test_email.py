@@ -46,6 +46,12 @@ def test_email_matches_golden(case: str, builds: dict, golden) -> None:
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_build_is_byte_identical_twice(case: str, builds: dict) -> None:
+    from recap_mailer import cards, templating
+
+    # Nothing kept from the first build: templates compiled and cards drawn afresh.
+    cards._DRAWN.clear()
+    cards._LAID_OUT.clear()
+    templating._environment.cache_clear()
     again = build_campaign(CASES[case])
     assert again.files == builds[case].files
 
@@ -217,3 +223,19 @@ def test_reused_environment_sees_edited_and_added_templates(tmp_path: Path) -> N
         encoding="utf-8")
     html = render_campaign(load_campaign(campaign)).email.html
     assert "New header" in html and "Second footer" in html
+
+
+#: Every golden file a test writes and compares, by case; a file nothing checks is stale.
+GOLDEN_NAMES = {"email.mjml", "email.html", "email.txt", "posts.json", "schedule.json",
+                "schedule.csv"}
+
+
+def test_golden_files_are_exactly_those_the_tests_check() -> None:
+    from conftest import GOLDEN
+
+    for case in CASES:
+        assert {p.name for p in (GOLDEN / case).iterdir()} == GOLDEN_NAMES, case
+    others = {p.name for p in GOLDEN.iterdir()} - set(CASES)
+    assert others == {"import-html", "import-md", "import-seed", "import-seed-like"}
+    for name in others:
+        assert [p.name for p in (GOLDEN / name).iterdir()] == ["recap.yaml"], name

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from helpers import fold
+from recap_mailer import markdown
 from recap_mailer.cli import main
 from recap_mailer.errors import RecapError
 from recap_mailer.importer import ImportOptions, import_page, page_kind, read_page
@@ -217,10 +218,18 @@ def test_markdown_links_become_plain_text_in_summaries() -> None:
 def test_page_text_stays_literal_in_markdown_prose() -> None:
     page = ("Highlights\n\n## Talk: Links\n\n"
             "Dr Jane Doe said [click](javascript:alert(1)) <script>x</script> *not em*.\n")
-    text = draft(page, "page.md")
-    load(text)
+    _, campaign = load(draft(page, "page.md"))
+    summaries = " ".join(session.summary for session in campaign.sessions)
+    html = markdown.to_html(summaries)
+    # The page's characters survive as text: no link, no script, no emphasis is made of them.
+    assert "<a " not in html and "<script" not in html and "<em>" not in html
+    # The page is Markdown: its emphasis and raw tags are read as such, their words kept.
+    assert "[click](javascript:alert(1))" in html and "x not em." in html
     page = "Talk one\n\n1. Jane Doe spoke about <b>markup</b> and [links](http://x.example).\n"
-    load(draft(page, "page.txt"))
+    _, campaign = load(draft(page, "page.txt"))
+    html = markdown.to_html(" ".join(session.summary for session in campaign.sessions))
+    assert "<b>" not in html and "<a " not in html
+    assert "&lt;b&gt;markup&lt;/b&gt;" in html
 
 
 # --- the command ---
