@@ -115,7 +115,7 @@ def render_campaign(loaded: Loaded) -> Build:
     build = Build(loaded.campaign, email, files, tuple(warnings), posts, schedule=slots)
     # The reviewer's checks (checks.py) read every output; the preview shows what they find.
     build = replace(build, findings=run_checks(build, loaded.source))
-    report = all_findings(build.warnings, build.findings)
+    report = build.report
     files["report.json"] = report_json(loaded.campaign.slug, report).encode("utf-8")
     # The preview shows every other output, so it is rendered last.
     preview = render_preview(build, env, report)

@@ -18,6 +18,8 @@ from recap_mailer.spec import link_problem
 #: Tags a prose field may produce; anything else (script, style, img, svg, iframe...) is dropped.
 ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "b", "i", "code", "ul", "ol", "li", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+#: Elements dropped with everything inside them, in HTML and in plain text alike.
+_DROPPED_CONTENT = frozenset({"script", "style", "svg", "math", "template", "iframe", "object"})
 
 
 @cache
@@ -66,7 +68,7 @@ def to_html(text: str, rewrite_link: Callable[[str], str] | None = None) -> str:
     return nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,
-        clean_content_tags={"script", "style", "svg", "math", "template", "iframe", "object"},
+        clean_content_tags=set(_DROPPED_CONTENT),
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"https", "mailto"},
         link_rel=None,
@@ -76,7 +78,6 @@ def to_html(text: str, rewrite_link: Callable[[str], str] | None = None) -> str:
 
 
 #: Tags whose content the HTML sanitiser drops along with the tag; the text drops it too.
-_DROPPED_CONTENT = frozenset({"script", "style", "svg", "math", "template", "iframe", "object"})
 _HTML_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)\s*>")
 _SPACES = re.compile(r"[ \t\n]+")
 
