@@ -107,9 +107,9 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield path
 
 
-def watch(roots: list[Path], on_change: Callable[[], None], stop: threading.Event) -> None:
-    """Call ``on_change`` whenever a file under ``roots`` is added, removed or modified."""
-    before = _snapshot(roots)
+def watch(roots: list[Path], on_change: Callable[[], None], stop: threading.Event,
+          before: dict[str, tuple[int, int]]) -> None:
+    """Call ``on_change`` whenever a file under ``roots`` differs from the ``before`` snapshot."""
     while not stop.wait(POLL_SECONDS):
         now = _snapshot(roots)
         if now != before:
@@ -207,6 +207,10 @@ class PreviewServer:
         self._build = build
         self._stop = threading.Event()
         self._rebuilding = threading.Lock()
+        self._roots = [campaign_dir, DEFAULT_TEMPLATES]
+        # Looked at before the first build: any change after this moment triggers a rebuild,
+        # even one made before the watcher thread runs.
+        self._before = _snapshot(self._roots)
         rebuild(campaign_dir, self.state, build)
         self.httpd = ThreadingHTTPServer((host, port), make_handler(self.state, set()))
         self.httpd.daemon_threads = True
@@ -220,8 +224,8 @@ class PreviewServer:
 
     def start(self) -> None:
         """Serve and watch in background threads."""
-        roots = [self.campaign_dir, DEFAULT_TEMPLATES]
-        threading.Thread(target=watch, args=(roots, self._changed, self._stop), daemon=True).start()
+        threading.Thread(target=watch, args=(self._roots, self._changed, self._stop,
+                                             self._before), daemon=True).start()
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
                          daemon=True).start()
 
