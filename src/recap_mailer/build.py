@@ -83,16 +83,21 @@ def plan_posts(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...]]:
         raise SourceError([loaded.source.diagnostic(exc.at, "error", str(exc))]) from None
 
 
-def render_campaign(loaded: Loaded) -> Build:
-    """Render every output of a loaded campaign in memory."""
+def render_mail(loaded: Loaded) -> tuple[RenderedEmail, str]:
+    """Render the email and its text twin, after checking every value bound for a header."""
     # Header values are checked before anything is rendered, pointing into recap.yaml.
     problems = header_problems(loaded.campaign)
     if problems:
         raise SourceError([loaded.source.diagnostic(at, "error", f"{format_path(at)}: {problem}")
                            for at, problem in problems])
     env = make_environment(loaded.source.directory)
-    email = render_email(loaded.campaign, env)
-    text = render_text(loaded.campaign, env)
+    return render_email(loaded.campaign, env), render_text(loaded.campaign, env)
+
+
+def render_campaign(loaded: Loaded) -> Build:
+    """Render every output of a loaded campaign in memory."""
+    email, text = render_mail(loaded)
+    env = make_environment(loaded.source.directory)
     warnings = list(loaded.warnings)
     if email.layout.compact:
         listed = len(email.layout.compact) - len(email.layout.omitted)

@@ -173,7 +173,7 @@ def new(slug: str, root: Path) -> None:
               help="Send to this address (repeatable); default: email.test_recipients.")
 def send_test(campaign_dir: Path, recipients: tuple[str, ...]) -> None:
     """Send a [TEST] copy of a campaign's email over SMTP (settings: RECAP_SMTP_* or smtp.toml)."""
-    from recap_mailer.build import build_campaign
+    from recap_mailer.build import load_campaign, render_mail
     from recap_mailer.message import (
         TEST_PREFIX,
         build_message,
@@ -183,19 +183,21 @@ def send_test(campaign_dir: Path, recipients: tuple[str, ...]) -> None:
 
     try:
         settings = load_smtp_settings()
-        result = build_campaign(campaign_dir)
-        to = recipients or result.campaign.email.test_recipients
+        # Only the message is needed: no posts, cards, schedule, checks or preview.
+        loaded = load_campaign(campaign_dir)
+        campaign = loaded.campaign
+        to = recipients or campaign.email.test_recipients
         if not to:
             raise click.UsageError("no recipients: pass --to ADDRESS or set email.test_recipients")
-        text = result.files["email.txt"].decode("utf-8")
-        message = build_message(result.campaign, text, result.email.html, recipients=to,
+        email, text = render_mail(loaded)
+        message = build_message(campaign, text, email.html, recipients=to,
                                 subject_prefix=TEST_PREFIX)
-        send_message(settings, result.campaign.email.sender.address, to, message)
+        send_message(settings, campaign.email.sender.address, to, message)
     except RecapError as exc:
         _fail(exc)
         sys.exit(EXIT_FAILED)
-    _report(result.warnings)
-    click.echo(f"sent a test of {result.campaign.slug} ({len(message) / 1024:.1f} KB) "
+    _report(loaded.warnings)
+    click.echo(f"sent a test of {campaign.slug} ({len(message) / 1024:.1f} KB) "
                f"to {', '.join(to)} via {settings.where}")
 
 

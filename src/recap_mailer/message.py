@@ -22,6 +22,7 @@ from typing import Any, Literal
 from recap_mailer.errors import Diagnostic, RecapError, SourceError
 from recap_mailer.model import Campaign
 from recap_mailer.source import SOURCE_NAME, Path_, format_path
+from recap_mailer.spec import ENCODED_WORD
 
 #: RFC 5322: no line of a message may pass 998 octets (CRLF not counted).
 MAX_LINE_OCTETS = 998
@@ -39,9 +40,6 @@ _POLICY = policy.SMTP.clone(refold_source="none")
 
 # Line breaks and other controls, and lone surrogates (they cannot be encoded as UTF-8 at all).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")
-# An RFC 2047 encoded-word ("=?UTF-8?Q?=0A?="): Python decodes one found in a plain value and
-# may fold its decoded newline into a real header line break (the Bcc: smuggling trick).
-_ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                       r"(?:\.[A-Za-z0-9-]+)+")
 _ANGLE_SAFE = re.compile(r"[^\s<>\x00-\x1f\x7f]+")
@@ -59,7 +57,7 @@ def header_problem(value: str) -> str | None:
     """Say why ``value`` cannot go into a header as it is, or None when it is safe."""
     if _CONTROL.search(value):
         return "must be a single line without control characters (no CR, LF or NUL)"
-    if _ENCODED_WORD.search(value):
+    if ENCODED_WORD.search(value):
         return "must not contain an RFC 2047 encoded-word such as =?UTF-8?Q?...?="
     return None
 

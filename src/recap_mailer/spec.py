@@ -34,6 +34,9 @@ INVALID: Any = Invalid()
 _CONTROL = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
 )
+#: An RFC 2047 encoded-word ("=?UTF-8?Q?=0A?="): Python decodes one found in a plain header
+#: value and may fold its decoded newline into a real header line (the Bcc: smuggling trick).
+ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
 _LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
 
 

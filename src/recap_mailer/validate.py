@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from recap_mailer import markdown, model
@@ -10,9 +9,14 @@ from recap_mailer.errors import Diagnostic, SourceError
 from recap_mailer.schedule import CadenceError, parse_cadence
 from recap_mailer.schema import RECAP
 from recap_mailer.source import Path_, Source
-from recap_mailer.spec import INVALID, Checker, did_you_mean, link_problem, local_moment
-
-_ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
+from recap_mailer.spec import (
+    ENCODED_WORD,
+    INVALID,
+    Checker,
+    did_you_mean,
+    link_problem,
+    local_moment,
+)
 
 
 def validate(source: Source, slug: str) -> tuple[model.Campaign, tuple[Diagnostic, ...]]:
@@ -85,7 +89,7 @@ def _advise(data: dict[str, Any], checker: Checker) -> None:
     sender = email.get("from") if isinstance(email.get("from"), dict) else {}
     for at, value in ((("email", "subject"), email.get("subject")),
                       (("email", "from", "name"), sender.get("name"))):
-        if value and _ENCODED_WORD.search(value):
+        if value and ENCODED_WORD.search(value):
             checker.error(at, "must not contain an RFC 2047 encoded-word such as =?UTF-8?Q?...?=")
     if event.get("end_date") and event.get("date") and event["end_date"] < event["date"]:
         checker.error(("event", "end_date"), "is before event.date")
