@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageChops, ImageColor, ImageDraw
 
 from conftest import CASES
+from recap_mailer import fonts
 from recap_mailer.build import load_campaign
 from recap_mailer.cards import (
     CARD_SIZES,
@@ -109,7 +110,7 @@ def test_every_quote_gets_a_png_of_each_size(case: str, campaigns: dict[str, Cam
         with Image.open(BytesIO(data)) as image:
             assert image.format == "PNG"
             assert image.size == tuple(int(n) for n in name[:-4].rsplit("-", 1)[1].split("x"))
-            assert image.mode == "RGB"
+            assert image.mode == "P"  # a palette of shades: see draw_card
             assert not image.info.keys() - {"dpi", "gamma"}  # no text chunks, no time stamp
         # Bluesky takes images up to 2,000,000 bytes.
         assert len(data) < 2_000_000
@@ -125,6 +126,27 @@ def test_the_same_source_gives_the_same_bytes(sample: Campaign) -> None:
     again = render_cards(load_campaign(CASES["soc23-day1"]).campaign)
     assert again == first
     assert all(a is not b for a, b in zip(again.values(), first.values(), strict=True))
+
+
+@pytest.mark.parametrize("size", CARD_SIZES, ids=SIZE_IDS)
+def test_the_palette_card_looks_like_a_full_colour_drawing(size: tuple[int, int],
+                                                           sample: Campaign) -> None:
+    layout = layout_card(sample.quotes[0], sample, size)
+    reference = Image.new("RGB", layout.size, layout.background)
+    draw = ImageDraw.Draw(reference)
+    for rule in layout.rules:
+        x0, y0, x1, y1 = rule.box
+        draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=rule.colour)
+    for block in layout.blocks:
+        font = fonts.font(block.family, block.size, block.weight)
+        for line in block.lines:
+            draw.text(line.origin, line.text, font=font, fill=block.colour, anchor=block.anchor)
+    card = draw_card(layout)
+    assert card.mode == "P"
+    difference = ImageChops.difference(card.convert("RGB"), reference)
+    # Every channel within 3 of the 256-shade drawing: 51 or more shades per colour.
+    assert max(high for _, high in difference.getextrema()) <= 3
+    assert len(reference.getcolors(1 << 16) or []) > 50  # real anti-aliased text compared
 
 
 def test_build_includes_the_cards() -> None:
@@ -174,7 +196,7 @@ def test_a_1000_character_quote_is_set_whole(size: tuple[int, int], sample: Camp
     assert_inside_margins(layout)
     block = layout.block("quote")
     assert block is not None and block.size >= 20  # still readable
-    image = draw_card(layout)
+    image = draw_card(layout).convert("RGB")
     assert_pixels_match_layout(image, layout)
 
 
@@ -186,7 +208,7 @@ def test_everything_at_its_longest_still_fits(size: tuple[int, int], sample: Cam
     assert_inside_margins(layout)
     block = layout.block("quote")
     assert block is not None and block.size >= 14
-    assert_pixels_match_layout(draw_card(layout), layout)
+    assert_pixels_match_layout(draw_card(layout).convert("RGB"), layout)
 
 
 @pytest.mark.parametrize("text", [
@@ -242,7 +264,7 @@ def assert_readable(layout: CardLayout, image: Image.Image) -> None:
 @pytest.mark.parametrize("size", CARD_SIZES, ids=SIZE_IDS)
 def test_sample_text_contrast(size: tuple[int, int], sample: Campaign) -> None:
     layout = layout_card(sample.quotes[0], sample, size)
-    assert_readable(layout, draw_card(layout))
+    assert_readable(layout, draw_card(layout).convert("RGB"))
     quote = layout.block("quote")
     assert quote is not None and quote.colour == sample.theme.text  # the brand's own colours
     mark = layout.block("mark")
@@ -255,7 +277,7 @@ def test_hostile_theme_colours_are_made_readable(theme: str, sample: Campaign) -
     for size in CARD_SIZES:
         layout = layout_card(campaign.quotes[0], campaign, size)
         assert layout.background == HOSTILE_THEMES[theme].background
-        assert_readable(layout, draw_card(layout))
+        assert_readable(layout, draw_card(layout).convert("RGB"))
 
 
 def test_readable_keeps_the_hue_when_it_can() -> None:

@@ -1,0 +1,77 @@
+"""The card fonts: the Unicode map read by hand, and the patched font FreeType opens."""
+
+from __future__ import annotations
+
+import struct
+from io import BytesIO
+
+import fontpkg
+import pytest
+from fontTools.ttLib import TTFont
+
+from recap_mailer import fonts
+from recap_mailer.cards import FAMILIES
+
+
+@pytest.fixture(scope="module", params=FAMILIES)
+def original(request: pytest.FixtureRequest) -> bytes:
+    return fontpkg.path(request.param).read_bytes()
+
+
+def test_codepoints_match_fonttools(original: bytes) -> None:
+    expected = TTFont(BytesIO(original), lazy=True)["cmap"].getBestCmap()
+    assert fonts.codepoints(original) == frozenset(expected)
+
+
+def test_the_format_4_map_agrees_with_the_format_12_map(original: bytes) -> None:
+    tables = {(s.platformID, s.platEncID): s
+              for s in TTFont(BytesIO(original), lazy=True)["cmap"].tables}
+    cmap_at = original.index(b"cmap")  # the directory record: tag, checksum, offset, length
+    offset = struct.unpack_from(">I", original, cmap_at + 8)[0]
+    cmap = original[offset:]
+    subtables = {}
+    for i in range(struct.unpack_from(">H", cmap, 2)[0]):
+        platform, encoding, at = struct.unpack_from(">HHI", cmap, 4 + 8 * i)
+        subtables[(platform, encoding)] = at
+    bmp = fonts._format4(cmap, subtables[(3, 1)])
+    assert bmp == set(tables[(3, 1)].cmap)
+    assert bmp == {c for c in fonts._format12(cmap, subtables[(3, 10)]) if c <= 0xFFFF}
+
+
+def test_the_patched_font_is_a_valid_font_with_a_font_program(original: bytes) -> None:
+    patched = fonts.with_font_program(original)
+    font = TTFont(BytesIO(patched), checkChecksums=2)  # a wrong table checksum raises
+    for tag in list(font.reader.tables):
+        font.reader[tag]
+    assert font["fpgm"].program.getBytecode() == fonts.NOOP_FPGM
+    assert font["maxp"].maxStackElements >= 1
+    assert font["maxp"].maxSizeOfInstructions >= len(fonts.NOOP_FPGM)
+    # The whole file sums to the magic number the head table's adjustment is for.
+    padded = patched + b"\0" * (-len(patched) % 4)
+    assert sum(struct.unpack(f">{len(padded) // 4}I", padded)) & 0xFFFFFFFF == 0xB1B0AFBA
+    # Every other table is byte for byte the original's.
+    before = TTFont(BytesIO(original), lazy=True)
+    for tag in list(before.reader.tables):
+        if tag not in ("maxp", "head"):
+            assert font.reader[tag] == before.reader[tag], tag
+    assert font.getGlyphOrder() == before.getGlyphOrder()
+
+
+def test_a_font_that_has_a_program_is_left_alone() -> None:
+    patched = fonts.with_font_program(fontpkg.path("Noto Sans").read_bytes())
+    assert fonts.with_font_program(patched) is patched
+
+
+def test_faces_open_from_memory_and_measure_like_the_original() -> None:
+    from PIL import ImageFont
+
+    path, points = fonts.font_data("Noto Sans")
+    assert path.startswith("/proc/self/fd/")  # one copy in memory, nothing on disk
+    assert ord("é") in points and 0x1F600 not in points
+    text = "Outcomes-based approaches, Ōxford and Zürich"
+    ours = fonts.font("Noto Sans", 48, 600)
+    theirs = ImageFont.truetype(str(fontpkg.path("Noto Sans")), 48)
+    theirs.set_variation_by_axes([600 if a["name"] in (b"Weight", "Weight") else a["default"]
+                                  for a in theirs.get_variation_axes()])
+    assert ours.getlength(text) == theirs.getlength(text)
+    assert ours.getmetrics() == theirs.getmetrics()
