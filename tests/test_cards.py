@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from io import BytesIO
 from itertools import pairwise
@@ -15,7 +16,11 @@ from recap_mailer.build import load_campaign
 from recap_mailer.cards import (
     CARD_SIZES,
     MIN_CONTRAST,
+    STAMP_KEYWORD,
     CardLayout,
+    card_inputs,
+    card_stamp,
+    clear_caches,
     contrast_ratio,
     draw_card,
     family_for,
@@ -111,18 +116,19 @@ def test_every_quote_gets_a_png_of_each_size(case: str, campaigns: dict[str, Cam
             assert image.format == "PNG"
             assert image.size == tuple(int(n) for n in name[:-4].rsplit("-", 1)[1].split("x"))
             assert image.mode == "P"  # a palette of shades: see draw_card
-            assert not image.info.keys() - {"dpi", "gamma"}  # no text chunks, no time stamp
+            image.load()  # the stamp follows the pixels
+            # One text chunk, the stamp; no time stamp, nothing else.
+            assert set(image.info) - {"transparency"} == {STAMP_KEYWORD}
+            assert json.loads(image.info[STAMP_KEYWORD]) == card_stamp(data)
         # Bluesky takes images up to 2,000,000 bytes.
         assert len(data) < 2_000_000
 
 
 def test_the_same_source_gives_the_same_bytes(sample: Campaign) -> None:
-    from recap_mailer import cards as cards_module
 
     first = render_cards(sample)
     # Empty the caches so the second render really draws and encodes every card again.
-    cards_module._DRAWN.clear()
-    cards_module._LAID_OUT.clear()
+    clear_caches()
     again = render_cards(load_campaign(CASES["soc23-day1"]).campaign)
     assert again == first
     assert all(a is not b for a, b in zip(again.values(), first.values(), strict=True))
@@ -403,3 +409,75 @@ def test_unchanged_cards_are_not_drawn_again(monkeypatch: pytest.MonkeyPatch) ->
     first_id = campaign.quotes[0].id
     assert {k for k in again if again[k] != first[k]} == {
         f"cards/{first_id}-1600x900.png", f"cards/{first_id}-1080x1350.png"}
+
+
+# --- The stamp, and cards reused from the previous build --------------------------------
+
+
+def test_a_card_is_stamped_with_its_inputs_and_what_it_shows(sample: Campaign) -> None:
+    quote = sample.quotes[1]
+    png = render_card(quote, sample, (1600, 900))
+    stamp = card_stamp(png)
+    assert stamp is not None
+    assert stamp["inputs"] == card_inputs(quote, sample, (1600, 900))
+    shows = stamp["shows"]
+    assert isinstance(shows, dict)
+    assert shows["quote"].split() == quote.text.split()
+    assert shows["speaker"] == quote.speaker.display_name
+    assert card_inputs(quote, sample, (1080, 1350)) != stamp["inputs"]
+
+
+@pytest.mark.parametrize("damage", ["pixels", "stamp", "truncated", "not-png", "empty"])
+def test_a_damaged_card_has_no_stamp(damage: str, sample: Campaign) -> None:
+    png = render_card(sample.quotes[0], sample, (1600, 900))
+    assert card_stamp(png) is not None
+    middle = len(png) // 2
+    damaged = {
+        "pixels": png[:middle] + bytes([png[middle] ^ 1]) + png[middle + 1:],
+        "stamp": png.replace(b'"sha256": "', b'"sha256": "0', 1),
+        "truncated": png[:-40],
+        "not-png": b"GIF89a" + png[6:],
+        "empty": b"",
+    }[damage]
+    assert card_stamp(damaged) is None
+
+
+def test_cards_of_the_previous_build_are_reused_not_drawn(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from recap_mailer import cards as cards_module
+
+    campaign = load_campaign(CASES["soc23-day1"]).campaign
+    previous = render_cards(campaign)
+    clear_caches()  # as in a fresh process
+    drawn: list[str] = []
+    real = cards_module.render_card
+    monkeypatch.setattr(cards_module, "render_card",
+                        lambda q, c, s: drawn.append(q.id) or real(q, c, s))
+    assert render_cards(campaign, previous) == previous
+    assert drawn == []
+
+
+def test_a_stale_or_damaged_previous_card_is_drawn_afresh(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from recap_mailer import cards as cards_module
+
+    campaign = load_campaign(CASES["soc23-day1"]).campaign
+    previous = render_cards(campaign)
+    first, second = campaign.quotes[0], campaign.quotes[1]
+    # The second quote's wide card was opened and saved again: a byte of it changed.
+    damaged_path = f"cards/{second.id}-1600x900.png"
+    png = previous[damaged_path]
+    middle = len(png) // 2
+    damaged = png[:middle] + bytes([png[middle] ^ 1]) + png[middle + 1:]
+    # The first quote was edited, so its old cards no longer match their inputs.
+    edited = replace(campaign, quotes=(replace(first, text=first.text + " Indeed."),
+                                       *campaign.quotes[1:]))
+    clear_caches()
+    drawn: list[str] = []
+    real = cards_module.render_card
+    monkeypatch.setattr(cards_module, "render_card",
+                        lambda q, c, s: drawn.append(f"{q.id}-{s[0]}") or real(q, c, s))
+    again = render_cards(edited, {**previous, damaged_path: damaged})
+    assert sorted(drawn) == sorted([f"{first.id}-1600", f"{first.id}-1080", f"{second.id}-1600"])
+    assert again[damaged_path] == png  # drawn afresh, byte for byte the original
+    assert again[f"cards/{first.id}-1600x900.png"] != previous[f"cards/{first.id}-1600x900.png"]

@@ -229,3 +229,27 @@ def test_mjml_resets_and_fallbacks_are_not_flagged() -> None:
     assert "css-cursor" not in used and "css-word-spacing" not in used
     assert {"css-at-media", "css-at-media-prefers-color-scheme"} <= set(used)
     assert {"css-at-media-prefers-color-scheme", "css-border-radius"} <= checks.ALLOWED_FEATURES
+
+
+def test_a_card_that_shows_another_quote_is_found() -> None:
+    from recap_mailer.cards import _stamp, card_inputs, card_path, card_stamp
+
+    loaded = load_campaign(CASES["soc23-day1"])
+    build = render_campaign(loaded)
+    quote = loaded.campaign.quotes[2]
+    path = card_path(quote, (1600, 900))
+    png = build.files[path]
+    assert card_stamp(png) is not None
+    body = png[:png.rfind(b"iTXt") - 4] + png[-12:]
+    changed = _stamp(body, card_inputs(quote, loaded.campaign, (1600, 900)),
+                     {"quote": quote.text[:-5],  # the end cut off
+                      "speaker": quote.speaker.display_name})
+    misnamed = _stamp(body, card_inputs(quote, loaded.campaign, (1600, 900)),
+                      {"quote": quote.text, "speaker": "Someone Else"})
+    for card, problem in [(changed, f"quote '{quote.id}' is not verbatim in its quote card"),
+                          (misnamed, f"quote '{quote.id}' in its quote card is not "
+                                     f"attributed to '{quote.speaker.display_name}'")]:
+        found = run_checks(replace(build, files={**build.files, path: card}), loaded.source)
+        messages = [f.diagnostic.message for f in found if f.check == "quotes"]
+        assert messages == [problem]
+    assert not [f for f in build.findings if f.check == "quotes"]

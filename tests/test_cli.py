@@ -37,6 +37,30 @@ def test_build_writes_the_sample_outputs(tmp_path: Path) -> None:
     assert result.stdout.startswith(f"built {out}/: email.html ")
 
 
+def test_a_rebuild_keeps_the_cards_of_the_last_build(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from recap_mailer import cards
+
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["build", str(SAMPLE), "--out", str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in (out / "soc23-day1" / "cards").iterdir()}
+    assert len(before) == 10
+    cards.clear_caches()  # nothing in memory: as a new process would start
+
+    def refuse(*_: object) -> bytes:
+        raise AssertionError("a card was drawn again")
+
+    monkeypatch.setattr(cards, "render_card", refuse)
+    result = CliRunner().invoke(main, ["build", str(SAMPLE), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    after = {p.name: p.read_bytes() for p in (out / "soc23-day1" / "cards").iterdir()}
+    assert after == before
+    # Into a new folder, there is nothing to keep: the cards must be drawn.
+    cards.clear_caches()
+    result = CliRunner().invoke(main, ["build", str(SAMPLE), "--out", str(tmp_path / "new")])
+    assert result.exit_code == 1 and "a card was drawn again" in repr(result.exception)
+
+
 def test_build_without_arguments_builds_every_campaign_under_campaigns(tmp_path: Path) -> None:
     copy_sample(tmp_path)
     shutil.copytree(ROOT / "tests" / "campaigns" / "minimal", tmp_path / "campaigns" / "minimal")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,3 +117,27 @@ def test_remote_images_and_links_are_never_fetched(canary: Canary, tmp_path: Pat
     build = build_campaign(campaign)
     assert f"https://127.0.0.1:{port}/card.png" in build.email.html  # linked, not fetched
     assert canary.connections == 0 and canary.requests == []
+
+
+def test_a_build_never_loads_an_http_client() -> None:
+    # premailer imports requests only to fetch stylesheets; render_email keeps it out.
+    # (cssutils loads urllib for its own fetcher, which _OfflinePremailer replaces.)
+    code = ("import sys, pathlib\n"
+            "from recap_mailer.build import build_campaign\n"
+            "build_campaign(pathlib.Path(sys.argv[1]))\n"
+            "import premailer.premailer as p\n"
+            "print(sorted(m for m in ('requests', 'urllib3', 'charset_normalizer')"
+            " if m in sys.modules))\n"
+            "try:\n"
+            "    p.requests.get('https://example.org/style.css')\n"
+            "except Exception as exc:\n"
+            "    print(type(exc).__name__, exc)\n"
+            "import requests\n"
+            "print(requests.get is not p.requests.get)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(CASES["soc23-day1"])],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "[]",
+        "_FetchBlocked recap-mailer builds offline: premailer may not fetch",
+        "True",  # anything else importing requests gets the real one
+    ]

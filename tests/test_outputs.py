@@ -79,3 +79,61 @@ def test_create_file_never_overwrites(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="already exists"):
         outputs.create_file(target, b"second")
     assert target.read_bytes() == b"first"
+
+
+# --- Reading back the previous build's cards ---------------------------------------------
+
+
+def test_read_previous_returns_the_named_files_that_exist(tmp_path: Path) -> None:
+    out = tmp_path / "out" / "camp"
+    outputs.write_outputs(out, {"cards/a.png": b"A", "cards/b.png": b"B", "email.html": b"h"})
+    found = outputs.read_previous(out, ["cards/a.png", "cards/missing.png", "email.html"])
+    assert found == {"cards/a.png": b"A", "email.html": b"h"}
+    assert outputs.read_previous(tmp_path / "nowhere", ["cards/a.png"]) == {}
+
+
+def test_read_previous_never_follows_a_link_or_opens_a_fifo(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"outside the outputs")
+    out = tmp_path / "out" / "camp"
+    (out / "cards").mkdir(parents=True)
+    (out / "cards" / "link.png").symlink_to(secret)
+    os.mkfifo(out / "cards" / "fifo.png")  # opening it to read would block a plain open()
+    (out / "cards" / "folder.png").mkdir()
+    (out / "other").mkdir()
+    (out / "other" / "c.png").write_bytes(b"C")
+    (out / "linked").symlink_to(out / "other", target_is_directory=True)
+    names = ["cards/link.png", "cards/fifo.png", "cards/folder.png", "linked/c.png",
+             "other/c.png"]
+    assert outputs.read_previous(out, names) == {"other/c.png": b"C"}
+    # A whole output folder that is a link is not read either.
+    (tmp_path / "out" / "alias").symlink_to(out, target_is_directory=True)
+    assert outputs.read_previous(tmp_path / "out" / "alias", ["other/c.png"]) == {}
+
+
+def test_read_previous_skips_a_file_over_the_limit(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "camp"
+    outputs.write_outputs(out, {"big.png": b"x" * 11, "small.png": b"x" * 10})
+    monkeypatch.setattr(outputs, "READ_BACK_LIMIT", 10)
+    assert outputs.read_previous(out, ["big.png", "small.png"]) == {"small.png": b"x" * 10}
+
+
+def test_unchanged_files_are_linked_from_the_last_build_not_written(tmp_path: Path) -> None:
+    out = tmp_path / "out" / "camp"
+    outputs.write_outputs(out, {"same.txt": b"same", "changed.txt": b"one",
+                                "cards/a.png": b"A", "edited.txt": b"as built"})
+    before = {p.name: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+    (out / "edited.txt").unlink()
+    (out / "edited.txt").write_bytes(b"as built, then edited by hand")
+    (out / "cards" / "a.png").unlink()
+    (out / "cards" / "a.png").symlink_to(out / "same.txt")  # same bytes, but a link
+    outputs.write_outputs(out, {"same.txt": b"same", "changed.txt": b"two",
+                                "cards/a.png": b"same", "edited.txt": b"as built"})
+    assert snapshot(out) == {"same.txt": b"same", "changed.txt": b"two", "cards/a.png": b"same",
+                             "edited.txt": b"as built"}
+    after = {p.name: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+    assert after["same.txt"] == before["same.txt"]  # linked: the very file, not a copy
+    assert after["changed.txt"] != before["changed.txt"]
+    assert not (out / "cards" / "a.png").is_symlink()
+    assert (out / "same.txt").stat().st_nlink == 1  # the old folder is gone

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from recap_mailer.cards import render_cards
+from recap_mailer.cards import card_paths, render_cards
 from recap_mailer.checks import GMAIL_CLIP_BYTES as GMAIL_CLIP_BYTES  # re-exported
 from recap_mailer.checks import Finding, all_findings, report_json, run_checks
 from recap_mailer.errors import Diagnostic, RecapError, SourceError, single_error
 from recap_mailer.exports import schedule_files
 from recap_mailer.message import build_message, header_problems
 from recap_mailer.model import Campaign
+from recap_mailer.outputs import read_previous
 from recap_mailer.preview import render_preview
 from recap_mailer.render_email import RenderedEmail, render_email
 from recap_mailer.render_text import render_text
@@ -94,8 +95,12 @@ def render_mail(loaded: Loaded) -> tuple[RenderedEmail, str]:
     return render_email(loaded.campaign, env), render_text(loaded.campaign, env)
 
 
-def render_campaign(loaded: Loaded) -> Build:
-    """Render every output of a loaded campaign in memory."""
+def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None) -> Build:
+    """Render every output of a loaded campaign in memory.
+
+    ``previous`` holds outputs of an earlier build by path: cards found there stamped with
+    the same inputs are kept rather than drawn again.
+    """
     email, text = render_mail(loaded)
     env = make_environment(loaded.source.directory)
     warnings = list(loaded.warnings)
@@ -115,7 +120,7 @@ def render_campaign(loaded: Loaded) -> Build:
         "email.eml": build_message(loaded.campaign, text, email.html),
         **post_files(posts),
         **schedule_files(loaded.campaign, slots, build_clock(loaded.campaign)),
-        **render_cards(loaded.campaign),
+        **render_cards(loaded.campaign, previous),
     }
     build = Build(loaded.campaign, email, files, tuple(warnings), posts, schedule=slots)
     # The reviewer's checks (checks.py) read every output; the preview shows what they find.
@@ -127,36 +132,45 @@ def render_campaign(loaded: Loaded) -> Build:
     return replace(build, files={**files, "preview.html": preview.encode("utf-8")})
 
 
-def build_campaign(campaign_dir: Path, *, strict: bool = False) -> Build:
-    """Load, validate and render one campaign; with ``strict``, warnings fail the build."""
-    build = render_campaign(load_campaign(campaign_dir))
+def build_campaign(campaign_dir: Path, *, strict: bool = False,
+                   previous: Path | None = None) -> Build:
+    """Load, validate and render one campaign; with ``strict``, warnings fail the build.
+
+    ``previous`` is the folder of the campaign's last build, whose cards may be reused.
+    """
+    loaded = load_campaign(campaign_dir)
+    earlier = read_previous(previous, card_paths(loaded.campaign)) if previous else None
+    build = render_campaign(loaded, earlier)
     if strict and build.report:
         raise SourceError([replace(f.diagnostic, severity="error") for f in build.report])
     return build
 
 
 def build_many(campaign_dirs: Sequence[Path], *, strict: bool = False, jobs: int = 1,
-               ) -> Iterator[tuple[Path, Build | SourceError]]:
+               out_root: Path | None = None) -> Iterator[tuple[Path, Build | SourceError]]:
     """Build campaigns, in ``jobs`` processes at once, yielding each result as it is ready.
 
-    Nothing is written here: callers write each build (outputs.py) as it arrives.
+    Nothing is written here: callers write each build (outputs.py) as it arrives. With
+    ``out_root``, each campaign may reuse the cards of its last build in ``out_root/<slug>``.
     """
     if jobs <= 1 or len(campaign_dirs) <= 1:
         for campaign_dir in campaign_dirs:
-            yield campaign_dir, _build_or_error(campaign_dir, strict)
+            yield campaign_dir, _build_or_error(campaign_dir, strict, out_root)
         return
     # Each campaign is independent and mostly CPU (MJML, CSS, cards): one process per core.
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_build_or_error, d, strict): d for d in campaign_dirs}
+        futures = {pool.submit(_build_or_error, d, strict, out_root): d for d in campaign_dirs}
         for future in as_completed(futures):
             yield futures[future], future.result()
 
 
-def _build_or_error(campaign_dir: Path, strict: bool) -> Build | SourceError:
+def _build_or_error(campaign_dir: Path, strict: bool, out_root: Path | None,
+                    ) -> Build | SourceError:
     # A SourceError does not survive pickling (its constructor takes diagnostics, not a
     # message), so it is returned rather than raised across the process boundary.
     try:
-        return build_campaign(campaign_dir, strict=strict)
+        previous = out_root / campaign_slug(campaign_dir) if out_root else None
+        return build_campaign(campaign_dir, strict=strict, previous=previous)
     except SourceError as exc:
         return exc
     except RecapError as exc:

@@ -16,17 +16,26 @@ and only the chosen sizes are measured for real.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import struct
 import unicodedata
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from io import BytesIO
-
-from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageFont
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recap_mailer import fonts
 from recap_mailer.model import Campaign, Quote
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageFont
+
+# Pillow is imported where a card is laid out or drawn: a rebuild that keeps every card from
+# the last build (see render_cards) never needs it.
 
 #: Card sizes: 16:9 serves X, Bluesky, Mastodon and LinkedIn; 4:5 is Instagram's.
 CARD_SIZES = ((1600, 900), (1080, 1350))
@@ -435,7 +444,7 @@ def missing_glyphs(text: str) -> str:
 
 def _luminance(colour: str) -> float:
     """Return the WCAG 2 relative luminance of ``#rrggbb``."""
-    channels = [c / 255 for c in ImageColor.getrgb(colour)[:3]]
+    channels = [c / 255 for c in _rgb(colour)]
     r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
@@ -456,13 +465,20 @@ def readable(colour: str, background: str, minimum: float = MIN_CONTRAST) -> str
         return colour
     towards = max(((0, 0, 0), (255, 255, 255)),
                   key=lambda rgb: contrast_ratio(_hex(rgb), background))
-    start = ImageColor.getrgb(colour)[:3]
+    start = _rgb(colour)
     for step in range(1, 21):
         shade = _hex(tuple(round(a + (b - a) * step / 20) for a, b in zip(start, towards,
                                                                            strict=True)))
         if contrast_ratio(shade, background) >= minimum:
             return shade
     return _hex(towards)
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    from PIL import ImageColor
+
+    red, green, blue = ImageColor.getrgb(colour)[:3]
+    return red, green, blue
 
 
 def _hex(rgb: tuple[int, ...]) -> str:
@@ -483,10 +499,12 @@ def draw_card(layout: CardLayout) -> Image.Image:
     colours = list(dict.fromkeys([rule.colour for rule in layout.rules]
                                  + [block.colour for block in layout.blocks]))
     levels = 255 // max(1, len(colours))
-    background = ImageColor.getrgb(layout.background)[:3]
+    from PIL import Image, ImageChops, ImageDraw
+
+    background = _rgb(layout.background)
     palette = list(background)
     for colour in colours:
-        ink = ImageColor.getrgb(colour)[:3]
+        ink = _rgb(colour)
         for level in range(1, levels + 1):
             palette += [round(b + (i - b) * level / levels) for b, i in
                         zip(background, ink, strict=True)]
@@ -529,19 +547,76 @@ def _shade_table(first: int, levels: int) -> list[int]:
 
 def render_card(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> bytes:
     """Return one card as PNG bytes; the same input always gives the same bytes."""
+    layout = layout_card(quote, campaign, size)
     buffer = BytesIO()
-    # No metadata chunks (no time stamp) and a fixed compression level: reproducible bytes.
-    draw_card(layout_card(quote, campaign, size)).save(
-        buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return buffer.getvalue()
+    # No time stamp and a fixed compression level: reproducible bytes.
+    draw_card(layout).save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    shows = {role: "\n".join(line.text for line in block.lines)
+             for role in ("quote", "speaker") if (block := layout.block(role))}
+    return _stamp(buffer.getvalue(), card_inputs(quote, campaign, size), shows)
+
+
+# --- The stamp: what a card shows and was drawn from ---------------------------------------
+#
+# Every card ends with one iTXt chunk, just before IEND: the hash of its inputs, the text it
+# shows (which the checks read, as they read every other output) and the SHA-256 of the
+# bytes before the chunk. A later build may reuse a card from the previous outputs only if
+# stamping those bytes afresh gives the very same file: same inputs, same drawing code, not
+# a byte changed since.
+
+STAMP_KEYWORD = "recap-mailer"
+_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _stamp(png: bytes, inputs: str, shows: dict[str, str]) -> bytes:
+    body = png[:-len(_IEND)]
+    record = {"inputs": inputs, "shows": shows, "sha256": hashlib.sha256(body).hexdigest()}
+    text = json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    # iTXt: keyword, no compression, no language tag, no translated keyword, UTF-8 text.
+    stamp = _chunk(b"iTXt", STAMP_KEYWORD.encode("latin-1") + b"\0\0\0\0\0" + text)
+    return body + stamp + _IEND
+
+
+def card_stamp(png: bytes) -> dict[str, object] | None:
+    """Return a card's stamp (its inputs, the text it shows), or None if it has none intact."""
+    if not png.endswith(_IEND):
+        return None
+    end = len(png) - len(_IEND)
+    start = png.rfind(b"iTXt" + STAMP_KEYWORD.encode("latin-1") + b"\0", 0, end) - 4
+    if start < 8:
+        return None
+    try:
+        text = png[start + 8 + len(STAMP_KEYWORD) + 5:end - 4].decode("utf-8")
+        record = json.loads(text)
+        rebuilt = _stamp(png[:start] + _IEND, record["inputs"], record["shows"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return record if rebuilt == png else None
 
 
 def card_inputs(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> str:
-    """Return a hash of everything a card is drawn from (and nothing else)."""
+    """Return a hash of everything a card is drawn from: its text and theme, and the drawing."""
     person = quote.speaker
     parts = (quote.text, person.display_name, person.affiliation, quote.session.title,
-             _event_line(campaign), campaign.theme, size)
+             _event_line(campaign), campaign.theme, size, _renderer())
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+@cache
+def _renderer() -> str:
+    """Identify the drawing: this code, Pillow and its libraries, and the font files."""
+    from PIL import __version__, _imagingft
+
+    modules = b"".join(Path(module).read_bytes() for module in (__file__, fonts.__file__))
+    files = [(str(fonts.original_path(f)), fonts.original_path(f).stat().st_size)
+             for f in FAMILIES]
+    libraries = (__version__, _imagingft.freetype2_version,
+                 getattr(_imagingft, "raqm_version", None))
+    return repr((hashlib.sha256(modules).hexdigest(), libraries, files))
 
 
 #: The cards (and layouts) of the latest render, by content hash: a rebuild redraws only the
@@ -551,17 +626,47 @@ _DRAWN: dict[str, bytes] = {}
 _LAID_OUT: dict[str, CardLayout] = {}
 
 
-def render_cards(campaign: Campaign) -> dict[str, bytes]:
-    """Render a card per quote and size, keyed ``cards/<quote-id>-<width>x<height>.png``."""
+def card_paths(campaign: Campaign) -> list[str]:
+    """Return the path of every card the campaign has, as ``render_cards`` keys them."""
+    return [card_path(quote, size) for quote in campaign.quotes for size in CARD_SIZES]
+
+
+def render_cards(campaign: Campaign, previous: Mapping[str, bytes] | None = None,
+                 ) -> dict[str, bytes]:
+    """Render a card per quote and size, keyed ``cards/<quote-id>-<width>x<height>.png``.
+
+    A card is drawn only if neither this process nor ``previous`` (the last build's cards,
+    by path) has one stamped with the same inputs.
+    """
     global _DRAWN, _LAID_OUT
     cards: dict[str, bytes] = {}
     drawn: dict[str, bytes] = {}
     for quote in campaign.quotes:
         for size in CARD_SIZES:
             key = card_inputs(quote, campaign, size)
+            path = card_path(quote, size)
             if key not in drawn:
-                drawn[key] = _DRAWN[key] if key in _DRAWN else render_card(quote, campaign, size)
-            cards[card_path(quote, size)] = drawn[key]
+                if key in _DRAWN:
+                    drawn[key] = _DRAWN[key]
+                elif previous and path in previous and _stamped_with(previous[path], key):
+                    drawn[key] = previous[path]
+                else:
+                    drawn[key] = render_card(quote, campaign, size)
+            cards[path] = drawn[key]
     _DRAWN = drawn
     _LAID_OUT = {key: layout for key, layout in _LAID_OUT.items() if key in drawn}
     return cards
+
+
+def _stamped_with(png: bytes, inputs: str) -> bool:
+    stamp = card_stamp(png)
+    return stamp is not None and stamp.get("inputs") == inputs
+
+
+def clear_caches() -> None:
+    """Forget every card, layout, setting and font this process holds (tests use this)."""
+    _DRAWN.clear()
+    _LAID_OUT.clear()
+    _set_text.cache_clear()
+    _reference_advance.cache_clear()
+    fonts.font.cache_clear()

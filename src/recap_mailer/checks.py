@@ -13,8 +13,6 @@ import json
 import logging
 import os
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 import cssutils
 
 from recap_mailer import counting
-from recap_mailer.cards import layout_card
+from recap_mailer.cards import CARD_SIZES, card_path, card_stamp
 from recap_mailer.errors import Diagnostic, Severity
 from recap_mailer.model import Campaign, Quote
 from recap_mailer.schedule import REPEAT_GAP, platform_timing
@@ -507,6 +505,10 @@ Fetch = Callable[[str], int | str]
 
 def fetch_status(url: str, timeout: float = 5.0) -> int | str:
     """Return the HTTP status ``url`` answers with (HEAD, then GET), or why it did not answer."""
+    # Only ``check --online`` goes to the network; a build never loads an HTTP client.
+    import urllib.error
+    import urllib.request
+
     for method in ("HEAD", "GET"):
         request = urllib.request.Request(url, method=method,
                                          headers={"User-Agent": "recap-mailer link check"})
@@ -558,7 +560,7 @@ def check_quotes(ctx: _Context) -> list[Finding]:
             where.append((HTML_FILE, _quoted_in(html, words, name)))
         where.append((TEXT_FILE, _quoted_in(text, words, name)))
         where += _posts_problems(ctx, quote)
-        where += _card_problems(quote, campaign)
+        where += _card_problems(ctx, quote)
         for output, problem in where:
             if problem:
                 at = ("quotes", i, "text") if problem == "changed" else ("quotes", i, "speaker")
@@ -597,22 +599,18 @@ def _posts_problems(ctx: _Context, quote: Quote) -> list[tuple[str, str | None]]
     return problems
 
 
-def _card_text(quote: Quote, campaign: Campaign) -> tuple[str, str]:
-    layout = layout_card(quote, campaign, (1600, 900))
-
-    def said(role: str) -> str:
-        block = layout.block(role)
-        return "".join(line.text for line in block.lines) if block else ""
-
-    return said("quote"), said("speaker")
-
-
-def _card_problems(quote: Quote, campaign: Campaign) -> list[tuple[str, str | None]]:
-    shown, speaker = _card_text(quote, campaign)
+def _card_problems(ctx: _Context, quote: Quote) -> list[tuple[str, str | None]]:
+    # The card's own stamp says what it shows (see cards.card_stamp).
+    png = ctx.build.files.get(card_path(quote, CARD_SIZES[0]))
+    stamp = card_stamp(png) if png else None
+    if stamp is None:
+        return []
+    shows = stamp.get("shows")
+    shown = shows if isinstance(shows, dict) else {}
     problem = None
-    if _squeeze(quote.text.strip()) not in _squeeze(shown):
+    if _squeeze(quote.text.strip()) not in _squeeze(str(shown.get("quote", ""))):
         problem = "changed"
-    elif _squeeze(quote.speaker.display_name) != _squeeze(speaker):
+    elif _squeeze(quote.speaker.display_name) != _squeeze(str(shown.get("speaker", ""))):
         problem = "attribution"
     return [("its quote card", problem)]
 

@@ -67,7 +67,7 @@ def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool, build_a
     workers = jobs or ((os.cpu_count() or 1) if build_all else 1)
     failed = 0
     for done, (campaign_dir, result) in enumerate(
-            build_many(dirs, strict=strict, jobs=workers), start=1):
+            build_many(dirs, strict=strict, jobs=workers, out_root=out_root), start=1):
         progress = f"[{done}/{len(dirs)}] " if len(dirs) > 1 else ""
         if isinstance(result, RecapError):
             _fail(result)

@@ -13,9 +13,13 @@ from __future__ import annotations
 import os
 import struct
 from functools import cache, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import fontpkg
-from PIL import ImageFont
+
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 #: A table's entry in the font's directory: tag, checksum, offset, length.
 TABLE_RECORD = struct.Struct(">4sIII")
@@ -125,10 +129,15 @@ def _format4(cmap: bytes, offset: int) -> set[int]:
     return points
 
 
+def original_path(family: str) -> Path:
+    """Return where the family's font file is installed."""
+    return fontpkg.path(family)
+
+
 @cache
 def font_data(family: str) -> tuple[str, frozenset[int]]:
     """Return the path FreeType opens ``family`` from, and the code points it has glyphs for."""
-    original = fontpkg.path(family)
+    original = original_path(family)
     data = original.read_bytes()
     points = codepoints(data)
     if not hasattr(os, "memfd_create"):
@@ -145,6 +154,8 @@ def font(family: str, size: int, weight: int) -> ImageFont.FreeTypeFont:
     """Return the family's variable font at ``size`` pixels and ``weight`` (100-900)."""
     # By path, not from bytes: Pillow keeps a private copy of in-memory font data for every
     # size (2 MB each for Noto Sans), while FreeType shares one mapping of the file.
+    from PIL import ImageFont
+
     face = ImageFont.truetype(font_data(family)[0], size)
     axes = face.get_variation_axes()
     face.set_variation_by_axes([weight if axis["name"] in (b"Weight", "Weight")

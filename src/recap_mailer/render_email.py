@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import types
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -11,7 +13,6 @@ from typing import Any
 import cssutils
 import jinja2
 import mjml
-from premailer import Premailer
 
 from recap_mailer import markdown
 from recap_mailer.errors import Diagnostic, SourceError
@@ -35,7 +36,33 @@ class _FetchBlocked(Exception):
     """Raised when premailer tries to load a stylesheet (not a ValueError: cssutils hides those)."""
 
 
-class _OfflinePremailer(Premailer):
+def _import_premailer() -> type:
+    """Import premailer without its HTTP client, which this tool never lets it use.
+
+    premailer imports ``requests`` at the top, only to fetch stylesheets; loading it (with
+    urllib3, charset detection and ssl) took a sixth of a build's start-up. While premailer is
+    imported, ``requests`` is a module that refuses every use; it is removed straight after,
+    so anything else importing requests gets the real one.
+    """
+    if "requests" in sys.modules:
+        from premailer import Premailer
+        return Premailer
+
+    def refuse(*_: object, **__: object) -> None:
+        raise _FetchBlocked("recap-mailer builds offline: premailer may not fetch")
+
+    stub = types.ModuleType("requests", "recap-mailer's stand-in: premailer may not fetch.")
+    stub.__getattr__ = lambda name: refuse  # type: ignore[method-assign]
+    sys.modules["requests"] = stub
+    try:
+        from premailer import Premailer
+    finally:
+        if sys.modules.get("requests") is stub:
+            del sys.modules["requests"]
+    return Premailer
+
+
+class _OfflinePremailer(_import_premailer()):  # type: ignore[misc]
     """Premailer that can neither fetch nor read anything: no <link>, no CSS @import."""
 
     def _parse_css_string(self, css_body: str, validate: bool = True) -> Any:

@@ -33,6 +33,8 @@ DEFAULT_CADENCE = "daily at 09:00"
 #: How far past the start slots are looked for, and how many times are looked at at most:
 #: together they bound the search, so no RRULE can keep a build busy.
 HORIZON = timedelta(days=366)
+#: How far the plan looks first; only if the posts do not fit does it look to the horizon.
+FIRST_LOOK = timedelta(days=31)
 MAX_OCCURRENCES = 10_000
 REPEAT_GAP = timedelta(days=3)
 THREAD_STEP = timedelta(minutes=5)
@@ -196,13 +198,14 @@ def _parse_days(text: str) -> tuple[int, ...]:
     return tuple(sorted(days))
 
 
-def local_times(rule: Rule, start: datetime, zone: ZoneInfo) -> tuple[tuple[datetime, ...], bool]:
-    """Return the rule's times from ``start`` to ``HORIZON`` later, aware and in order.
+def local_times(rule: Rule, start: datetime, zone: ZoneInfo, horizon: timedelta = HORIZON,
+                ) -> tuple[tuple[datetime, ...], bool]:
+    """Return the rule's times from ``start`` to ``horizon`` later, aware and in order.
 
     Also say whether the search stopped at ``MAX_OCCURRENCES`` rather than at the horizon.
     """
     first = wall_time(start, zone)
-    last = first + HORIZON
+    last = first + horizon
     seen: dict[datetime, None] = {}
     for looked, wall in enumerate(_walls(rule, first), start=1):
         if wall > last:
@@ -298,9 +301,21 @@ def _plan_platform(campaign: Campaign, platform: str, posts: list[Post],
         rule = parse_cadence(cadence, start, zone)
     except CadenceError as exc:
         raise ScheduleError(at, str(exc)) from None
-    times, capped = local_times(rule, start, zone)
     units = _threads(posts)
-    label = RULES[platform].label
+    # Posts usually fit in the first weeks: look that far first, and at the whole horizon only
+    # if they do not. Slots are taken in time order, so either way the same ones are chosen.
+    for horizon in (FIRST_LOOK, HORIZON):
+        times, capped = local_times(rule, start, zone, horizon)
+        slots = _place(units, times, zone, platform, gap)
+        if isinstance(slots, list):
+            return slots
+    raise ScheduleError(at, _too_few(cadence, RULES[platform].label, len(units), slots, start,
+                                     gap, capped))
+
+
+def _place(units: list[list[Post]], times: tuple[datetime, ...], zone: ZoneInfo,
+           platform: str, gap: timedelta) -> list[Slot] | int:
+    """Give each unit (a post, or a thread's parts) a time; or say how many could be placed."""
     slots: list[Slot] = []
     last: datetime | None = None  # when the previous unit's last part goes out
     said: dict[str, datetime] = {}  # each text's latest time
@@ -315,8 +330,7 @@ def _plan_platform(campaign: Campaign, platform: str, posts: list[Post],
                 continue
             break
         else:
-            raise ScheduleError(at, _too_few(cadence, label, len(units), placed, start, gap,
-                                             capped))
+            return placed
         for i, post in enumerate(unit):
             moment = (when.astimezone(UTC) + i * THREAD_STEP).astimezone(zone)
             slots.append(Slot(post.id, platform, moment, post))
