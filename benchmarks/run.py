@@ -74,13 +74,33 @@ def median_ms(action: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
-def median_process_ms(command: list[str], repeat: int, cwd: Path = ROOT) -> float:
-    """Return the median wall time of a whole process, start-up included, in milliseconds."""
+def child_env() -> dict[str, str]:
+    """Return the environment for timed processes: Python's defaults, bytecode cache on.
+
+    Some machines set PYTHONDONTWRITEBYTECODE=1, which makes every run compile every module of
+    an editable install from source (about 100 ms here); users' installs keep .pyc files.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("SOURCE_DATE_EPOCH", "1694736000")
+    return env
+
+
+def median_process_ms(command: list[str], repeat: int, cwd: Path = ROOT,
+                      before: Callable[[], None] | None = None) -> float:
+    """Return the median wall time of a whole process, start-up included, in milliseconds.
+
+    ``before`` runs ahead of each timed run, untimed (to empty an output folder, say).
+    """
     times = []
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, env=child_env())  # warm the .pyc and disk caches
     for _ in range(repeat):
+        if before:
+            before()
         start = time.perf_counter()
         subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+                       stderr=subprocess.DEVNULL, env=child_env())
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
@@ -153,6 +173,13 @@ def _files(ctx: dict[str, Any]) -> dict[str, bytes]:
     return files
 
 
+def _cards_afresh(ctx: dict[str, Any]) -> dict[str, Any]:
+    from recap_mailer.cards import clear_caches, render_cards
+
+    clear_caches()  # no card, layout, measurement or font face kept: as a first build
+    return {"cards": render_cards(ctx["campaign"])}
+
+
 def _schedule(ctx: dict[str, Any]) -> dict[str, Any]:
     from recap_mailer.build import build_clock
     from recap_mailer.exports import schedule_files
@@ -206,7 +233,9 @@ STAGES = (
     Stage("message (.eml)", _eml),
     Stage("posts", _optional("posts", "social.compose_posts", "campaign"),
           "social.compose_posts"),
-    Stage("cards", _optional("cards", "cards.render_cards", "campaign"), "cards.render_cards"),
+    Stage("cards, every one drawn afresh", _cards_afresh, "cards.clear_caches"),
+    Stage("cards (unchanged: kept)", _optional("cards", "cards.render_cards", "campaign"),
+          "cards.render_cards"),
     Stage("schedule + exports", _schedule, "schedule.plan_schedule"),
     Stage("checks", _checks, "checks.run_checks"),
     Stage("preview", _preview, "preview.render_preview"),
@@ -250,6 +279,33 @@ def warm_rebuild(campaign_dir: Path, out: Path) -> dict[str, bytes]:
     result = render_campaign(load_campaign(campaign_dir))
     write_outputs(out / campaign_dir.name, result.files)
     return result.files
+
+
+#: The edit a writer makes between rebuilds: a word added to the first session's summary.
+EDITED_LINE = "      Professor Mark Considine opened SOC23"
+
+
+def edited_copy(scratch: Path) -> tuple[Path, Callable[[], None]]:
+    """Copy the sample to ``scratch`` and return it with a function that edits its summary.
+
+    Each call changes the text again (alternating two versions), so every rebuild renders a
+    changed email, as after a real edit; only what the edit does not touch can be kept.
+    """
+    folder = scratch / "edited" / SAMPLE.name
+    shutil.copytree(SAMPLE, folder)
+    source = folder / SOURCE_NAME
+    original = source.read_text(encoding="utf-8")
+    if EDITED_LINE not in original:
+        raise SystemExit(f"benchmark: {EDITED_LINE.strip()!r} is no longer in the sample")
+    versions = [original.replace(EDITED_LINE, EDITED_LINE.replace("opened", f"{verb} opened"))
+                for verb in ("first", "then")]
+    turn = [0]
+
+    def edit() -> None:
+        turn[0] ^= 1
+        source.write_text(versions[turn[0]], encoding="utf-8")
+
+    return folder, edit
 
 
 # --- Synthetic campaigns -----------------------------------------------------------------------
@@ -334,13 +390,14 @@ def peak_memory_mb(command: list[str]) -> tuple[float, str]:
     gnu_time = Path("/usr/bin/time")
     if gnu_time.exists():
         done = subprocess.run([str(gnu_time), "-v", *command], cwd=ROOT, check=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env=child_env())
         match = _TIME_RSS.search(done.stderr)
         if match:
             return int(match[1]) * 1024 / 1e6, "/usr/bin/time -v"
     # A fresh child, so that no earlier child (node, say) counts towards the maximum.
     done = subprocess.run([sys.executable, "-c", _CHILD_RSS, *command], cwd=ROOT, check=True,
-                          stdout=subprocess.PIPE, text=True)
+                          stdout=subprocess.PIPE, text=True, env=child_env())
     kib = int(done.stdout.split()[-1])
     return (kib if sys.platform != "darwin" else kib / 1024) * 1024 / 1e6, "getrusage"
 
@@ -436,19 +493,26 @@ def _run(args: argparse.Namespace, repeat: int, process_repeat: int, sizes: tupl
     log("cold builds (whole process)")
     python_ms = median_process_ms([sys.executable, "-c", "pass"], process_repeat)
     help_ms = median_process_ms([str(CLI), "--help"], process_repeat)
+    first_command = [str(CLI), "build", str(sample), "--out", str(out / "first")]
+    first_ms = median_process_ms(first_command, process_repeat,
+                                 before=lambda: shutil.rmtree(out / "first", ignore_errors=True))
     cold_ms = median_process_ms(cold_command, process_repeat)
     built = out / "cold" / SAMPLE.name
-    cold_files = sorted(p for p in built.iterdir() if p.is_file())
+    cold_files = sorted(p for p in built.rglob("*") if p.is_file())
     cold_bytes = sum(p.stat().st_size for p in cold_files)
 
     log("peak memory")
     peak_mb, peak_how = peak_memory_mb(cold_command)
+    shutil.rmtree(out / "first", ignore_errors=True)
+    first_peak_mb, _ = peak_memory_mb(first_command)
 
     log("warm stages")
     stages = time_stages(SAMPLE, out / "stages", repeat)
-    warm_ms = median_ms(lambda: warm_rebuild(SAMPLE, out / "warm"), repeat)
+    same_ms = median_ms(lambda: warm_rebuild(SAMPLE, out / "warm"), repeat)
     warm_files = warm_rebuild(SAMPLE, out / "warm")
     cards_in_build = any(name.startswith("cards/") for name in warm_files)
+    edited, edit = edited_copy(scratch)
+    warm_ms = median_ms(lambda: (edit(), warm_rebuild(edited, out / "edited")), repeat)
 
     log("synthetic sources")
     synthetic = []
@@ -485,21 +549,28 @@ def _run(args: argparse.Namespace, repeat: int, process_repeat: int, sizes: tupl
     rows = [
         ("python -c pass (interpreter start-up only)", fmt_ms(python_ms), ""),
         ("recap-mailer --help", fmt_ms(help_ms), ""),
-        ("recap-mailer build (all outputs)", fmt_ms(cold_ms),
-         f"{len(cold_files)} files, {cold_bytes / 1024:.1f} KB"),
+        ("recap-mailer build, first (no earlier outputs)", fmt_ms(first_ms),
+         f"{len(cold_files)} files, {cold_bytes / 1024:.1f} KB, every card drawn"),
+        ("recap-mailer build, again (a new process)", fmt_ms(cold_ms),
+         "cards kept from the last build in out/"),
         ("official MJML CLI: email.mjml -> HTML only", fmt_ms(mjml_cli.ms), mjml_cli.note),
     ]
     print(table(("", "time", "note"), rows))
     if mjml_cli.install_s is not None:
         print(f"(npm install {MJML_PACKAGE} took {mjml_cli.install_s:.1f} s, "
               "once, not in any figure)")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print("(PYTHONDONTWRITEBYTECODE is set here; the timed processes run without it, "
+              "as Python's default keeps compiled modules)")
     print()
     print("WARM: in-process rebuild of the sample, stage by stage")
     stage_rows = [(name, fmt_ms(ms), note) for name, ms, note in stages]
-    timed = [ms for _, ms, _ in stages if ms is not None]
-    stage_rows.append(("sum of stages", fmt_ms(sum(timed)), ""))
-    stage_rows.append(("whole rebuild: load_campaign + render_campaign + write", fmt_ms(warm_ms),
-                       f"what `build` does after start-up: {len(warm_files)} files"))
+    timed = [ms for name, ms, _ in stages if ms is not None and "afresh" not in name]
+    stage_rows.append(("sum of stages, cards kept", fmt_ms(sum(timed)), ""))
+    stage_rows.append(("whole rebuild, source unchanged", fmt_ms(same_ms),
+                       f"load_campaign + render_campaign + write: {len(warm_files)} files"))
+    stage_rows.append(("whole rebuild after editing a summary", fmt_ms(warm_ms),
+                       "what a writer waits for between saves"))
     print(table(("stage", "time", "note"), stage_rows))
     print()
     print("GROWTH: synthetic sources (warm in-process load + render + write)")
@@ -514,7 +585,8 @@ def _run(args: argparse.Namespace, repeat: int, process_repeat: int, sizes: tupl
     print()
     print("PEAK MEMORY (whole process, maximum resident set)")
     print(table(("", "peak", "how"), [
-        (f"recap-mailer build {sample}", f"{peak_mb:6.1f} MB", peak_how),
+        (f"recap-mailer build {sample}, first", f"{first_peak_mb:6.1f} MB", peak_how),
+        (f"recap-mailer build {sample}, again", f"{peak_mb:6.1f} MB", peak_how),
         (f"recap-mailer build synthetic {big[0]} sessions", f"{big_peak_mb:6.1f} MB", peak_how),
     ]))
     print()
@@ -523,17 +595,22 @@ def _run(args: argparse.Namespace, repeat: int, process_repeat: int, sizes: tupl
     lo, hi = synthetic[-2], synthetic[-1]
     growth = hi[1] / lo[1]
     factor = hi[0] / lo[0]
+    cli_ms = "(not measured)" if mjml_cli.ms is None else f"{mjml_cli.ms:.0f} ms"
     goals = [
         (verdict(None if mjml_cli.ms is None else cold_ms <= mjml_cli.ms),
-         f"cold build {cold_ms:.0f} ms <= MJML CLI alone "
-         f"{'(not measured)' if mjml_cli.ms is None else f'{mjml_cli.ms:.0f} ms'}"),
+         f"cold build, new process, cards kept {cold_ms:.0f} ms <= MJML CLI alone {cli_ms}"),
+        (verdict(None if mjml_cli.ms is None else first_ms <= mjml_cli.ms),
+         f"cold build, first ever, every card drawn {first_ms:.0f} ms <= MJML CLI alone "
+         f"{cli_ms}"),
         (verdict(warm_ms < WARM_GOAL_MS),
-         f"warm rebuild {warm_ms:.1f} ms < {WARM_GOAL_MS:.0f} ms "
-         f"({'cards included' if cards_in_build else 'cards not part of the build yet'})"),
+         f"warm rebuild after an edit {warm_ms:.1f} ms < {WARM_GOAL_MS:.0f} ms "
+         f"({'cards cached' if cards_in_build else 'cards not part of the build yet'})"),
         (verdict(growth <= factor * LINEAR_SLACK),
          f"linear growth: {lo[0]} -> {hi[0]} sessions (x{factor:.0f}) takes x{growth:.1f} time"),
-        (verdict(max(peak_mb, big_peak_mb) < MEMORY_GOAL_MB),
-         f"peak memory {max(peak_mb, big_peak_mb):.1f} MB < {MEMORY_GOAL_MB:.0f} MB"),
+        (verdict(max(peak_mb, first_peak_mb) < MEMORY_GOAL_MB),
+         f"peak memory, sample {max(peak_mb, first_peak_mb):.1f} MB < {MEMORY_GOAL_MB:.0f} MB"),
+        (verdict(big_peak_mb < MEMORY_GOAL_MB),
+         f"peak memory, {big[0]} sessions {big_peak_mb:.1f} MB < {MEMORY_GOAL_MB:.0f} MB"),
     ]
     print("GOALS (issue 8)")
     for mark, text in goals:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from io import BytesIO
+from pathlib import Path
 
 import fontpkg
 import pytest
@@ -75,3 +76,14 @@ def test_faces_open_from_memory_and_measure_like_the_original() -> None:
                                   for a in theirs.get_variation_axes()])
     assert ours.getlength(text) == theirs.getlength(text)
     assert ours.getmetrics() == theirs.getmetrics()
+
+
+def test_each_family_comes_from_the_package_its_version_is_read_from() -> None:
+    from importlib import resources
+
+    assert set(fonts.PACKAGES) == set(FAMILIES)
+    versions = dict(fonts.font_versions())
+    for family, package in fonts.PACKAGES.items():
+        folder = Path(str(resources.files(package)))
+        assert folder in fonts.original_path(family).parents
+        assert fontpkg.family(family).version == versions[family]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -158,6 +157,8 @@ def build_many(campaign_dirs: Sequence[Path], *, strict: bool = False, jobs: int
             yield campaign_dir, _build_or_error(campaign_dir, strict, out_root)
         return
     # Each campaign is independent and mostly CPU (MJML, CSS, cards): one process per core.
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_build_or_error, d, strict, out_root): d for d in campaign_dirs}
         for future in as_completed(futures):

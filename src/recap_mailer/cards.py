@@ -612,11 +612,9 @@ def _renderer() -> str:
     from PIL import __version__, _imagingft
 
     modules = b"".join(Path(module).read_bytes() for module in (__file__, fonts.__file__))
-    files = [(str(fonts.original_path(f)), fonts.original_path(f).stat().st_size)
-             for f in FAMILIES]
     libraries = (__version__, _imagingft.freetype2_version,
                  getattr(_imagingft, "raqm_version", None))
-    return repr((hashlib.sha256(modules).hexdigest(), libraries, files))
+    return repr((hashlib.sha256(modules).hexdigest(), libraries, fonts.font_versions()))
 
 
 #: The cards (and layouts) of the latest render, by content hash: a rebuild redraws only the

@@ -16,8 +16,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import fontpkg
-
 if TYPE_CHECKING:
     from PIL import ImageFont
 
@@ -129,9 +127,27 @@ def _format4(cmap: bytes, offset: int) -> set[int]:
     return points
 
 
+#: The package each family is installed from, as fontpkg names them.
+PACKAGES = {"Noto Sans": "fontpkg_noto_sans", "Noto Sans Arabic": "fontpkg_noto_sans_arabic"}
+
+
 def original_path(family: str) -> Path:
     """Return where the family's font file is installed."""
+    # fontpkg finds families through every installed package's entry points (importlib.metadata,
+    # 20 ms): only done when a font is really opened.
+    import fontpkg
+
     return fontpkg.path(family)
+
+
+def font_versions() -> tuple[tuple[str, str], ...]:
+    """Return each family's version, from its package's metadata, without opening any font."""
+    import json
+    from importlib import resources
+
+    return tuple((family, json.loads((resources.files(package) / "metadata.json")
+                                     .read_text(encoding="utf-8"))["version"])
+                 for family, package in PACKAGES.items())
 
 
 @cache
