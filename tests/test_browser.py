@@ -167,3 +167,26 @@ def test_every_post_and_card_is_on_the_page(page) -> None:
     assert page.locator(".post-linkedin .fold").count() == sum(
         (len(p.text) > 140) + (len(p.text) > 210) for p in linkedin)
     screenshot(page, "preview-posts")
+
+
+def test_cards_linked_past_the_budget_show_from_the_output_folder(
+        browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from recap_mailer import preview
+
+    monkeypatch.setattr(preview, "EMBED_BYTES", 0)  # every card linked
+    out = tmp_path / "soc23-day1"
+    write_outputs(out, build_campaign(CASES["soc23-day1"]).files)
+    page = browser.new_page()
+    page.goto((out / "preview.html").as_uri())
+    page.wait_for_load_state("load")
+    # Load each card the page points at, as the browser does for the CSS backgrounds.
+    sizes = page.evaluate(
+        "() => Promise.all([...document.querySelectorAll('#cards .card-img')].map(e => {"
+        " const url = getComputedStyle(e).backgroundImage.slice(5, -2);"
+        " const image = new Image(); image.src = url;"
+        " return image.decode().then(() => [url.split('/').pop(), image.naturalWidth,"
+        " image.naturalHeight]); }))")
+    page.close()
+    assert len(sizes) == 10
+    for name, width, height in sizes:
+        assert name.endswith(f"-{width}x{height}.png")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from conftest import CASES
 from helpers import Page
 from recap_mailer.build import GMAIL_CLIP_BYTES, build_campaign
@@ -76,3 +78,23 @@ def test_a_thousand_sessions_still_fit_and_say_how_many_are_left_out(tmp_path: P
     assert f"Session number {listed} about things" not in text
     # Close to the budget: the estimate does not throw away much room.
     assert build.email.size > EMAIL_BUDGET_BYTES - 2048
+
+
+def test_past_its_image_budget_the_preview_links_cards_instead_of_carrying_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from recap_mailer import preview
+
+    build = build_campaign(CASES["soc23-day1"])
+    cards = sorted(name for name in build.files if name.startswith("cards/"))
+    html = build.files["preview.html"].decode("utf-8")
+    assert html.count("data:image/png;base64,") == len(cards) == 10
+    assert "linked from the" not in html
+    # Room for three cards: the first three (by name) are carried, the other seven linked.
+    sizes = [len(build.files[name]) for name in cards]
+    monkeypatch.setattr(preview, "EMBED_BYTES", sum(sizes[:3]))
+    build = build_campaign(CASES["soc23-day1"])
+    html = build.files["preview.html"].decode("utf-8")
+    assert html.count("data:image/png;base64,") == 3
+    linked = re.findall(r'background-image: url\("(cards/[^"]+)"\)', html)
+    assert linked == cards[3:]
+    assert "7 of 10 cards are linked from the <code>cards/</code> folder" in html

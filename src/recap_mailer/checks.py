@@ -451,9 +451,12 @@ def _needle(url: str) -> str:
     return _bare(url) if host else ""
 
 
-def web_links(build: Build) -> list[tuple[str, str]]:
-    """Return every distinct link the campaign sends, with the first output it is in."""
-    reader = _EmailReader(build.email.html)
+def web_links(build: Build, reader: _EmailReader | None = None) -> list[tuple[str, str]]:
+    """Return every distinct link the campaign sends, with the first output it is in.
+
+    ``reader`` is the email already read, when the caller has it: read once, not twice.
+    """
+    reader = reader or _EmailReader(build.email.html)
     seen: dict[str, str] = {}
     for link in reader.links:
         seen.setdefault(htmllib.unescape(link.href), HTML_FILE)
@@ -490,7 +493,7 @@ def link_problem(url: str) -> tuple[Severity, str] | None:
 def check_links(ctx: _Context) -> list[Finding]:
     """Every link well formed, https:, with UTM parameters (the unsubscribe link aside)."""
     found = []
-    for url, output in web_links(ctx.build):
+    for url, output in web_links(ctx.build, ctx.email):
         if url == ctx.campaign.email.unsubscribe_link:
             continue  # an email service's merge tag, or the list's own opt-out address
         problem = link_problem(url)

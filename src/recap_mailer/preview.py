@@ -17,6 +17,9 @@ from recap_mailer.social import RULES
 from recap_mailer.templating import render_template
 
 PREVIEW_TEMPLATE = "preview.html"
+#: The most card images the page carries inside itself; past it (hundreds of quotes), cards
+#: are linked from the cards/ folder beside preview.html rather than making the page huge.
+EMBED_BYTES = 8 * 1024 * 1024
 
 _DARK_QUERY = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)")
 
@@ -53,9 +56,13 @@ def render_preview(build: Any, env: jinja2.Environment,
     files: dict[str, bytes] = build.files
     # Each card is embedded once, as a CSS class that posts and the gallery share: as <img>
     # data URIs, the sample's 35 posts would carry 45 copies of 10 cards (5 MB).
-    cards = {name: Card(f"card-{i}", data_uri(data), *_png_size(data))
-             for i, (name, data) in enumerate(sorted(files.items()))
-             if name.startswith("cards/") and name.endswith(".png")}
+    cards: dict[str, Card] = {}
+    room = EMBED_BYTES
+    for i, (name, data) in enumerate(sorted(files.items())):
+        if name.startswith("cards/") and name.endswith(".png"):
+            embed = len(data) <= room
+            room -= len(data) if embed else 0
+            cards[name] = Card(f"card-{i}", data_uri(data) if embed else name, *_png_size(data))
     return render_template(
         env, PREVIEW_TEMPLATE,
         campaign=campaign,
@@ -71,6 +78,7 @@ def render_preview(build: Any, env: jinja2.Environment,
                            for name in PLATFORMS if any(p.platform == name for p in build.posts)],
         platform_labels={name: rules.label for name, rules in RULES.items()},
         cards=cards,
+        linked_cards=sum(not card.uri.startswith("data:") for card in cards.values()),
         schedule=getattr(build, "schedule", ()),
         diagnostics=diagnostics,
     )

@@ -7,6 +7,7 @@ import re
 import sys
 import types
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import groupby
 from typing import Any
 
@@ -34,6 +35,16 @@ _POSITION = re.compile(r"at position (\d+):(\d+)")
 
 class _FetchBlocked(Exception):
     """Raised when premailer tries to load a stylesheet (not a ValueError: cssutils hides those)."""
+
+
+@lru_cache(maxsize=8)
+def _parse_sheet(css_body: str, validate: bool) -> Any:
+    """Parse a style sheet once per text: premailer only reads it (its own cache does this too).
+
+    premailer's own parse uses cssutils' default fetcher, which follows @import to http: and
+    file: URLs even with allow_network=False; this parser's fetcher fetches nothing.
+    """
+    return cssutils.CSSParser(fetcher=lambda url: None, validate=validate).parseString(css_body)
 
 
 def _import_premailer() -> type:
@@ -66,9 +77,7 @@ class _OfflinePremailer(_import_premailer()):  # type: ignore[misc]
     """Premailer that can neither fetch nor read anything: no <link>, no CSS @import."""
 
     def _parse_css_string(self, css_body: str, validate: bool = True) -> Any:
-        # premailer's own parse uses cssutils' default fetcher, which follows @import to
-        # http: and file: URLs even with allow_network=False.
-        return cssutils.CSSParser(fetcher=lambda url: None, validate=validate).parseString(css_body)
+        return _parse_sheet(css_body, validate)
 
     def _load_external(self, url: str) -> str:
         raise _FetchBlocked(f"external stylesheet refused: {url}")

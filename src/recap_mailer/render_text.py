@@ -98,6 +98,8 @@ def wrap(line: str, width: int = WIDTH) -> list[str]:
 
 def display_width(text: str) -> int:
     """Return how many terminal columns ``text`` takes: wide East Asian characters take two."""
+    if text.isascii():
+        return len(text)  # one column a character: most words, every URL
     width = 0
     joined = False
     for char in text:
