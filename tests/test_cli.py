@@ -198,3 +198,23 @@ def test_build_all_takes_no_folders(tmp_path: Path) -> None:
     result = run("build", "--all", "campaigns/x", cwd=tmp_path)
     assert result.returncode == 2
     assert "--all builds every campaign under ./campaigns; name none" in result.stderr
+
+
+def test_one_shot_commands_run_without_the_cycle_collector_and_restore_it() -> None:
+    import gc
+
+    seen: list[bool] = []
+    assert gc.isenabled()
+    runner = CliRunner()
+    from recap_mailer import cli
+
+    @cli.main.command("probe-gc")
+    def probe() -> None:
+        seen.append(gc.isenabled())
+
+    try:
+        assert runner.invoke(main, ["probe-gc"]).exit_code == 0
+    finally:
+        del cli.main.commands["probe-gc"]
+    assert seen == [False]
+    assert gc.isenabled()  # back on once the command returns
