@@ -79,6 +79,7 @@ def child_env() -> dict[str, str]:
 
     Some machines set PYTHONDONTWRITEBYTECODE=1, which makes every run compile every module of
     an editable install from source (about 100 ms here); users' installs keep .pyc files.
+    SOURCE_DATE_EPOCH is set (if it is not) as the tests set it: the sample's clock.
     """
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)

@@ -253,3 +253,21 @@ def test_a_card_that_shows_another_quote_is_found() -> None:
         messages = [f.diagnostic.message for f in found if f.check == "quotes"]
         assert messages == [problem]
     assert not [f for f in build.findings if f.check == "quotes"]
+
+
+def test_a_card_without_its_stamp_is_laid_out_again_to_check(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded = load_campaign(CASES["soc23-day1"])
+    build = render_campaign(loaded)
+    files = dict(build.files)
+    for name, png in build.files.items():
+        if name.startswith("cards/"):
+            files[name] = png[:png.rfind(b"iTXt") - 4] + png[-12:]  # the stamp cut off
+    laid_out: list[str] = []
+    real = checks.layout_card
+    monkeypatch.setattr(checks, "layout_card",
+                        lambda q, c, s: laid_out.append(q.id) or real(q, c, s))
+    assert run_checks(build, loaded.source) == build.findings
+    assert laid_out == []  # stamped cards are read, not laid out
+    assert run_checks(replace(build, files=files), loaded.source) == build.findings
+    assert laid_out == [q.id for q in loaded.campaign.quotes]

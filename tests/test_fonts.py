@@ -67,7 +67,7 @@ def test_faces_open_from_memory_and_measure_like_the_original() -> None:
     from PIL import ImageFont
 
     path, points = fonts.font_data("Noto Sans")
-    assert path.startswith("/proc/self/fd/")  # one copy in memory, nothing on disk
+    assert isinstance(path, str) and path.startswith("/proc/self/fd/")  # one shared copy
     assert ord("é") in points and 0x1F600 not in points
     text = "Outcomes-based approaches, Ōxford and Zürich"
     ours = fonts.font("Noto Sans", 48, 600)
@@ -82,8 +82,33 @@ def test_each_family_comes_from_the_package_its_version_is_read_from() -> None:
     from importlib import resources
 
     assert set(fonts.PACKAGES) == set(FAMILIES)
-    versions = dict(fonts.font_versions())
+    versions = {family: (version, files) for family, version, files in fonts.font_versions()}
     for family, package in fonts.PACKAGES.items():
         folder = Path(str(resources.files(package)))
-        assert folder in fonts.original_path(family).parents
-        assert fontpkg.family(family).version == versions[family]
+        path = fonts.original_path(family)
+        assert folder in path.parents
+        version, files = versions[family]
+        assert fontpkg.family(family).version == version
+        assert (path.name, path.stat().st_size) in files
+
+
+def test_without_an_in_memory_file_faces_open_from_the_patched_bytes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    def refuse(*_: object) -> int:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(os, "memfd_create", refuse)
+    fonts.font_data.cache_clear()
+    fonts.font.cache_clear()
+    try:
+        source, _points = fonts.font_data("Noto Sans")
+        assert source == fonts.with_font_program(fontpkg.path("Noto Sans").read_bytes())
+        text = "Outcomes-based approaches"
+        from_bytes = fonts.font("Noto Sans", 40, 600).getmask(text)
+    finally:
+        fonts.font_data.cache_clear()
+        fonts.font.cache_clear()
+    # The same pixels as the faces opened from the shared in-memory file.
+    assert bytes(fonts.font("Noto Sans", 40, 600).getmask(text)) == bytes(from_bytes)

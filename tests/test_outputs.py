@@ -137,3 +137,16 @@ def test_unchanged_files_are_linked_from_the_last_build_not_written(tmp_path: Pa
     assert after["changed.txt"] != before["changed.txt"]
     assert not (out / "cards" / "a.png").is_symlink()
     assert (out / "same.txt").stat().st_nlink == 1  # the old folder is gone
+
+
+def test_a_file_behind_a_linked_folder_is_never_linked_into_the_outputs(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "a.png").write_bytes(b"A")
+    out = tmp_path / "out" / "camp"
+    outputs.write_outputs(out, {"email.html": b"h"})
+    (out / "cards").symlink_to(outside, target_is_directory=True)
+    outputs.write_outputs(out, {"email.html": b"h", "cards/a.png": b"A"})
+    assert not (out / "cards").is_symlink()
+    assert (out / "cards" / "a.png").stat().st_ino != (outside / "a.png").stat().st_ino
+    assert (outside / "a.png").stat().st_nlink == 1

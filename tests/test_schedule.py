@@ -440,3 +440,19 @@ def test_the_check_reports_posts_too_close_and_repeated(tmp_path: Path) -> None:
 def test_without_source_date_epoch_the_check_never_reads_the_clock(monkeypatch) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert schedule_findings(SAMPLE) == []  # its 2023 times are past, but builds stay the same
+
+
+def test_posts_that_need_more_than_the_first_look_get_the_same_times_as_a_full_look(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from recap_mailer import schedule
+
+    # Weekly on Mondays, seven quotes: the last post is six weeks out, past the first look.
+    folder = write_campaign(tmp_path, "  start: 2023-10-27T09:00\n  cadence: mondays at 10:00",
+                            quotes=7)
+    _, _, slots = plan(folder)
+    times = [s.at for s in post_slots(slots)]
+    assert len(times) == 7
+    assert times[-1] - times[0] == timedelta(weeks=6) > schedule.FIRST_LOOK
+    # Looking at the whole horizon from the start gives the very same plan.
+    monkeypatch.setattr(schedule, "FIRST_LOOK", schedule.HORIZON)
+    assert plan(folder)[2] == slots

@@ -95,11 +95,9 @@ def render_mail(loaded: Loaded) -> tuple[RenderedEmail, str]:
 
 
 def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None) -> Build:
-    """Render every output of a loaded campaign in memory.
-
-    ``previous`` holds outputs of an earlier build by path: cards found there stamped with
-    the same inputs are kept rather than drawn again.
-    """
+    """Render every output of a loaded campaign in memory, keeping cards ``previous`` has."""
+    # ``previous`` holds outputs of an earlier build by path: cards found there stamped with
+    # the same inputs are kept rather than drawn again.
     email, text = render_mail(loaded)
     env = make_environment(loaded.source.directory)
     warnings = list(loaded.warnings)
@@ -133,10 +131,8 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None)
 
 def build_campaign(campaign_dir: Path, *, strict: bool = False,
                    previous: Path | None = None) -> Build:
-    """Load, validate and render one campaign; with ``strict``, warnings fail the build.
-
-    ``previous`` is the folder of the campaign's last build, whose cards may be reused.
-    """
+    """Load, validate and render one campaign; with ``strict``, warnings fail the build."""
+    # ``previous`` is the folder of the campaign's last build, whose cards may be reused.
     loaded = load_campaign(campaign_dir)
     earlier = read_previous(previous, card_paths(loaded.campaign)) if previous else None
     build = render_campaign(loaded, earlier)
@@ -147,11 +143,9 @@ def build_campaign(campaign_dir: Path, *, strict: bool = False,
 
 def build_many(campaign_dirs: Sequence[Path], *, strict: bool = False, jobs: int = 1,
                out_root: Path | None = None) -> Iterator[tuple[Path, Build | SourceError]]:
-    """Build campaigns, in ``jobs`` processes at once, yielding each result as it is ready.
-
-    Nothing is written here: callers write each build (outputs.py) as it arrives. With
-    ``out_root``, each campaign may reuse the cards of its last build in ``out_root/<slug>``.
-    """
+    """Build campaigns, in ``jobs`` processes at once, yielding each result as it is ready."""
+    # Nothing is written here: callers write each build (outputs.py) as it arrives. With
+    # ``out_root``, each campaign may reuse the cards of its last build in ``out_root/<slug>``.
     if jobs <= 1 or len(campaign_dirs) <= 1:
         for campaign_dir in campaign_dirs:
             yield campaign_dir, _build_or_error(campaign_dir, strict, out_root)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from PIL import Image, ImageFont
 
 # Pillow is imported where a card is laid out or drawn: a rebuild that keeps every card from
-# the last build (see render_cards) never needs it.
+# the last build (see render_cards) loads only its version numbers.
 
 #: Card sizes: 16:9 serves X, Bluesky, Mastodon and LinkedIn; 4:5 is Instagram's.
 CARD_SIZES = ((1600, 900), (1080, 1350))
@@ -247,6 +247,9 @@ def _largest(lo: int, hi: int, guess: Callable[[int], bool], set_at: Callable[[i
     first guessed from advance widths alone (they scale linearly with the size), then
     confirmed: usually two real settings instead of a dozen.
     """
+    if lo > hi:
+        return None
+
     def search(lo: int, hi: int, ok: Callable[[int], bool]) -> int:
         best = lo - 1
         while lo <= hi:
@@ -489,13 +492,11 @@ def _hex(rgb: tuple[int, ...]) -> str:
 
 
 def draw_card(layout: CardLayout) -> Image.Image:
-    """Draw a laid-out card as a palette image: each colour in shades blended into the background.
-
-    Text is drawn as coverage masks, one block at a time, and each level of coverage is a
-    palette entry between the background and the block's colour. A card has at most five
-    colours, so each gets 51 or more shades, which the eye cannot tell from 256; the PNG
-    encodes three times faster than RGB and is half the size.
-    """
+    """Draw a laid-out card as a palette image: each colour in shades over the background."""
+    # Text is drawn as coverage masks, one block at a time, and each level of coverage is a
+    # palette entry between the background and the block's colour. A card has at most five
+    # colours, so each gets 51 or more shades, which the eye cannot tell from 256; the PNG
+    # encodes three times faster than RGB and is half the size.
     colours = list(dict.fromkeys([rule.colour for rule in layout.rules]
                                  + [block.colour for block in layout.blocks]))
     levels = 255 // max(1, len(colours))
@@ -593,7 +594,7 @@ def card_stamp(png: bytes) -> dict[str, object] | None:
         text = png[start + 8 + len(STAMP_KEYWORD) + 5:end - 4].decode("utf-8")
         record = json.loads(text)
         rebuilt = _stamp(png[:start] + _IEND, record["inputs"], record["shows"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None
     return record if rebuilt == png else None
 
@@ -608,13 +609,15 @@ def card_inputs(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> str:
 
 @cache
 def _renderer() -> str:
-    """Identify the drawing: this code, Pillow and its libraries, and the font files."""
-    from PIL import __version__, _imagingft
+    """Identify the drawing: this code, Pillow and its libraries, Unicode and the fonts."""
+    from PIL import __version__, _imaging, _imagingft
 
     modules = b"".join(Path(module).read_bytes() for module in (__file__, fonts.__file__))
-    libraries = (__version__, _imagingft.freetype2_version,
-                 getattr(_imagingft, "raqm_version", None))
-    return repr((hashlib.sha256(modules).hexdigest(), libraries, fonts.font_versions()))
+    libraries = (__version__, _imaging.zlib_version,
+                 *(getattr(_imagingft, f"{name}_version", None)
+                   for name in ("freetype2", "harfbuzz", "fribidi", "raqm")))
+    return repr((hashlib.sha256(modules).hexdigest(), libraries, unicodedata.unidata_version,
+                 fonts.font_versions()))
 
 
 #: The cards (and layouts) of the latest render, by content hash: a rebuild redraws only the
@@ -631,11 +634,9 @@ def card_paths(campaign: Campaign) -> list[str]:
 
 def render_cards(campaign: Campaign, previous: Mapping[str, bytes] | None = None,
                  ) -> dict[str, bytes]:
-    """Render a card per quote and size, keyed ``cards/<quote-id>-<width>x<height>.png``.
-
-    A card is drawn only if neither this process nor ``previous`` (the last build's cards,
-    by path) has one stamped with the same inputs.
-    """
+    """Render a card per quote and size, keyed ``cards/<quote-id>-<width>x<height>.png``."""
+    # A card is drawn only if neither this process nor ``previous`` (the last build's cards,
+    # by path) has one stamped with the same inputs.
     global _DRAWN, _LAID_OUT
     cards: dict[str, bytes] = {}
     drawn: dict[str, bytes] = {}
@@ -662,7 +663,7 @@ def _stamped_with(png: bytes, inputs: str) -> bool:
 
 
 def clear_caches() -> None:
-    """Forget every card, layout, setting and font this process holds (tests use this)."""
+    """Forget every card, layout, setting, advance and sized font (not the font files)."""
     _DRAWN.clear()
     _LAID_OUT.clear()
     _set_text.cache_clear()

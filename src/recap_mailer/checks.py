@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 import cssutils
 
 from recap_mailer import counting
-from recap_mailer.cards import CARD_SIZES, card_path, card_stamp
+from recap_mailer.cards import CARD_SIZES, card_path, card_stamp, layout_card
 from recap_mailer.errors import Diagnostic, Severity
 from recap_mailer.model import Campaign, Quote
 from recap_mailer.schedule import REPEAT_GAP, platform_timing
@@ -452,11 +452,8 @@ def _needle(url: str) -> str:
 
 
 def web_links(build: Build, reader: _EmailReader | None = None) -> list[tuple[str, str]]:
-    """Return every distinct link the campaign sends, with the first output it is in.
-
-    ``reader`` is the email already read, when the caller has it: read once, not twice.
-    """
-    reader = reader or _EmailReader(build.email.html)
+    """Return every distinct link the campaign sends, with the first output it is in."""
+    reader = reader or _EmailReader(build.email.html)  # the email is read once if it can be
     seen: dict[str, str] = {}
     for link in reader.links:
         seen.setdefault(htmllib.unescape(link.href), HTML_FILE)
@@ -532,7 +529,7 @@ def check_links_online(build: Build, source: Source, fetch: Fetch = fetch_status
     """Ask every distinct link whether it answers (``check --online`` only)."""
     ctx = _context(build, source)
     found = []
-    for url, output in web_links(build):
+    for url, output in web_links(build, ctx.email):
         if urlsplit(url).scheme not in ("https", "http"):
             continue
         status = fetch(url)
@@ -603,19 +600,26 @@ def _posts_problems(ctx: _Context, quote: Quote) -> list[tuple[str, str | None]]
 
 
 def _card_problems(ctx: _Context, quote: Quote) -> list[tuple[str, str | None]]:
-    # The card's own stamp says what it shows (see cards.card_stamp).
+    # The card's own stamp says what it shows (see cards.card_stamp); a card without one is
+    # laid out again to see.
     png = ctx.build.files.get(card_path(quote, CARD_SIZES[0]))
-    stamp = card_stamp(png) if png else None
-    if stamp is None:
+    if png is None:
         return []
-    shows = stamp.get("shows")
-    shown = shows if isinstance(shows, dict) else {}
+    stamp = card_stamp(png)
+    shows = stamp.get("shows") if stamp else None
+    shown = shows if isinstance(shows, dict) else _laid_out_text(quote, ctx.campaign)
     problem = None
     if _squeeze(quote.text.strip()) not in _squeeze(str(shown.get("quote", ""))):
         problem = "changed"
     elif _squeeze(quote.speaker.display_name) != _squeeze(str(shown.get("speaker", ""))):
         problem = "attribution"
     return [("its quote card", problem)]
+
+
+def _laid_out_text(quote: Quote, campaign: Campaign) -> dict[str, str]:
+    layout = layout_card(quote, campaign, CARD_SIZES[0])
+    return {role: "\n".join(line.text for line in block.lines)
+            for role in ("quote", "speaker") if (block := layout.block(role))}
 
 
 def check_posts(ctx: _Context) -> list[Finding]:

@@ -5,7 +5,8 @@ switches to its auto-hinter, which studies the whole font (through HarfBuzz) for
 Pillow opens: about 9 ms for each size a card measures. A one-instruction ``fpgm`` keeps
 FreeType on the TrueType loader, which with nothing to run draws the outlines as designed.
 The patched font lives in an anonymous in-memory file (Linux ``memfd``) that every face
-shares; elsewhere the font is opened from its package as it is, only slower.
+shares; where there is none, each face gets its own copy of the patched bytes: more memory,
+the same pixels.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 import struct
 from functools import cache, lru_cache
+from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -140,28 +142,46 @@ def original_path(family: str) -> Path:
     return fontpkg.path(family)
 
 
-def font_versions() -> tuple[tuple[str, str], ...]:
-    """Return each family's version, from its package's metadata, without opening any font."""
+def font_versions() -> tuple[tuple[str, str, tuple[tuple[str, int], ...]], ...]:
+    """Return each family's version and font files (name, size), without opening any font."""
     import json
     from importlib import resources
 
-    return tuple((family, json.loads((resources.files(package) / "metadata.json")
-                                     .read_text(encoding="utf-8"))["version"])
-                 for family, package in PACKAGES.items())
+    found = []
+    for family, package in PACKAGES.items():
+        root = Path(str(resources.files(package)))
+        meta = json.loads((root / "metadata.json").read_text(encoding="utf-8"))
+        files = tuple(sorted((p.name, p.stat().st_size) for p in (root / "files").iterdir()))
+        found.append((family, str(meta["version"]), files))
+    return tuple(found)
 
 
 @cache
-def font_data(family: str) -> tuple[str, frozenset[int]]:
-    """Return the path FreeType opens ``family`` from, and the code points it has glyphs for."""
-    original = original_path(family)
-    data = original.read_bytes()
-    points = codepoints(data)
-    if not hasattr(os, "memfd_create"):
-        return str(original), points
-    # One copy in memory for every face, and nothing written to disk.
-    descriptor = os.memfd_create(f"recap-mailer {family}", os.MFD_CLOEXEC)
-    os.write(descriptor, with_font_program(data))
-    return f"/proc/self/fd/{descriptor}", points
+def font_data(family: str) -> tuple[str | bytes, frozenset[int]]:
+    """Return what FreeType opens ``family`` from, and the code points it has glyphs for."""
+    data = original_path(family).read_bytes()
+    patched = with_font_program(data)
+    return _memory_file(family, patched) or patched, codepoints(data)
+
+
+def _memory_file(name: str, data: bytes) -> str | None:
+    """Put ``data`` in an anonymous in-memory file and return its path, if this system can."""
+    try:
+        descriptor = os.memfd_create(f"recap-mailer {name}", os.MFD_CLOEXEC)
+    except (AttributeError, OSError):  # not Linux, or not allowed (some sandboxes)
+        return None
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(descriptor, view):]
+    except OSError:
+        os.close(descriptor)
+        return None
+    path = f"/proc/self/fd/{descriptor}"
+    if not os.path.exists(path):  # no /proc
+        os.close(descriptor)
+        return None
+    return path
 
 
 # Each face FreeType has used holds about half a megabyte of glyph data: keep only a few.
@@ -172,7 +192,8 @@ def font(family: str, size: int, weight: int) -> ImageFont.FreeTypeFont:
     # size (2 MB each for Noto Sans), while FreeType shares one mapping of the file.
     from PIL import ImageFont
 
-    face = ImageFont.truetype(font_data(family)[0], size)
+    source = font_data(family)[0]
+    face = ImageFont.truetype(source if isinstance(source, str) else BytesIO(source), size)
     axes = face.get_variation_axes()
     face.set_variation_by_axes([weight if axis["name"] in (b"Weight", "Weight")
                                 else axis["default"] for axis in axes])

@@ -9,8 +9,9 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from recap_mailer.errors import single_error
 
@@ -27,20 +28,32 @@ def _safe_relative(name: str) -> PurePosixPath:
 #: The most of one earlier output that is read back (cards are far smaller).
 READ_BACK_LIMIT = 4 * 1024 * 1024
 
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+# Non-blocking, so a FIFO planted under an output's name cannot stall the build.
+_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+
 
 def read_previous(out_dir: Path, names: Iterable[str]) -> dict[str, bytes]:
-    """Return those of ``names`` that an earlier build left in ``out_dir``.
+    """Return those of ``names`` that an earlier build left in ``out_dir``, as regular files."""
+    found = {}
+    for name, file, info, _folder, _leaf in _previous(out_dir, names):
+        if info.st_size <= READ_BACK_LIMIT:
+            data = file.read(READ_BACK_LIMIT + 1)
+            if len(data) <= READ_BACK_LIMIT:
+                found[name] = data
+    return found
 
-    Only regular files inside the folder are read, never through a symbolic link, so a link
-    planted in the outputs cannot make a build read elsewhere. Anything missing, odd or too
-    large is simply not returned: the caller makes it afresh.
-    """
-    found: dict[str, bytes] = {}
-    directory = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+
+def _previous(out_dir: Path, names: Iterable[str],
+              ) -> Iterator[tuple[str, BinaryIO, os.stat_result, int, str]]:
+    """Yield each of ``names`` found in ``out_dir``: open, with its status, folder and name."""
+    # Every folder on the way is opened relative to the last and never through a link, so a
+    # link planted in the outputs cannot make a build read (or link) anything elsewhere.
+    # Anything missing or odd is skipped: the caller makes it afresh.
     try:
-        root = os.open(out_dir, directory)
+        root = os.open(out_dir, _FOLDER)
     except OSError:
-        return found
+        return
     try:
         for name in names:
             parts = _safe_relative(name).parts
@@ -48,16 +61,12 @@ def read_previous(out_dir: Path, names: Iterable[str]) -> dict[str, bytes]:
             try:
                 folder = root
                 for part in parts[:-1]:
-                    folder = os.open(part, directory, dir_fd=folder)
+                    folder = os.open(part, _FOLDER, dir_fd=folder)
                     opened.append(folder)
-                # Non-blocking, so a FIFO planted under a card's name cannot stall the build.
-                handle = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK,
-                                 dir_fd=folder)
-                with os.fdopen(handle, "rb") as file:
-                    if stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                        data = file.read(READ_BACK_LIMIT + 1)
-                        if len(data) <= READ_BACK_LIMIT:
-                            found[name] = data
+                with os.fdopen(os.open(parts[-1], _FILE, dir_fd=folder), "rb") as file:
+                    info = os.fstat(file.fileno())
+                    if stat.S_ISREG(info.st_mode):
+                        yield name, file, info, folder, parts[-1]
             except OSError:
                 continue
             finally:
@@ -65,7 +74,6 @@ def read_previous(out_dir: Path, names: Iterable[str]) -> dict[str, bytes]:
                     os.close(descriptor)
     finally:
         os.close(root)
-    return found
 
 
 def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> None:
@@ -79,16 +87,19 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> None:
     except OSError as exc:
         message = f"cannot create the output folder: {exc.strerror}"
         raise single_error(str(out_dir), message) from None
-    # A file the last build wrote with the very same bytes is linked, not written again: it
-    # is already safely on disk, so there is nothing to copy or flush.
-    old = out_dir if out_dir.is_dir() and not out_dir.is_symlink() else None
     try:
+        for name in files:
+            staging.joinpath(*_safe_relative(name).parts).parent.mkdir(parents=True,
+                                                                        exist_ok=True)
+        # A file the last build wrote with the very same bytes is linked, not written again:
+        # it is already safely on disk, so there is nothing to copy or flush.
+        linked = {name for name, file, info, folder, leaf in _previous(out_dir, sorted(files))
+                  if _link_if_same(file, info, folder, leaf, files[name],
+                                   staging.joinpath(*_safe_relative(name).parts))}
         for name, data in sorted(files.items()):
-            parts = _safe_relative(name).parts
-            target = staging.joinpath(*parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if old is not None and _link_if_same(old.joinpath(*parts), data, target):
+            if name in linked:
                 continue
+            target = staging.joinpath(*_safe_relative(name).parts)
             with open(target, "wb") as handle:
                 handle.write(data)
                 handle.flush()
@@ -101,22 +112,21 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> None:
         raise
 
 
-def _link_if_same(old: Path, data: bytes, target: Path) -> bool:
-    """Hard-link ``old`` at ``target`` if it is a plain file holding exactly ``data``."""
+def _link_if_same(file: BinaryIO, info: os.stat_result, folder: int, leaf: str, data: bytes,
+                  target: Path) -> bool:
+    """Hard-link an earlier output at ``target`` if it is ours and holds exactly ``data``."""
+    # Only a file this user owns: a link shares the file, and its owner could edit it later.
+    if info.st_uid != os.geteuid() or info.st_size != len(data) or file.read() != data:
+        return False
     try:
-        with open(old, "rb", opener=_no_follow) as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size != len(data) \
-                    or handle.read() != data:
-                return False
-        os.link(old, target, follow_symlinks=False)
+        os.link(leaf, target, src_dir_fd=folder, follow_symlinks=False)
+        linked = os.stat(target, follow_symlinks=False)
     except OSError:
         return False
+    if (linked.st_ino, linked.st_dev) != (info.st_ino, info.st_dev):
+        target.unlink()  # the name was swapped for another file after it was compared
+        return False
     return True
-
-
-def _no_follow(path: str, flags: int) -> int:
-    return os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK)
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
