@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import CASES
+from conftest import CASES, SAMPLE
 from recap_mailer.build import build_campaign, load_campaign
 from recap_mailer.counting import bluesky_bytes, linkedin_length
 from recap_mailer.errors import SourceError
@@ -307,3 +307,35 @@ def test_every_post_fits_and_keeps_the_quotes_words(minimal, quote, name, affili
         alt = mine[0].alt
         assert alt and alt.startswith(f"Quote card: {OPEN}")
         assert len(alt.encode("utf-16-le")) // 2 <= RULES[platform].alt_limit
+
+
+def test_posts_and_their_schedule_never_read_a_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from recap_mailer import build as build_module
+    from recap_mailer.build import load_campaign, plan_posts, plan_social
+    from recap_mailer.exports import schedule_files
+    from recap_mailer.schedule import build_clock
+    from recap_mailer.social import post_files
+
+    loaded = load_campaign(SAMPLE)
+    # From the whole campaign, summaries and all: the same as from the view without them.
+    posts, slots = plan_posts(loaded)
+    whole = {**post_files(posts), **schedule_files(loaded.campaign, slots,
+                                                   build_clock(loaded.campaign))}
+    build_module._SOCIAL.clear()
+    assert plan_social(loaded) == (posts, slots, whole)
+    # So editing a summary plans nothing again; editing a quote does.
+    planned: list[int] = []
+    real = build_module.plan_posts
+    monkeypatch.setattr(build_module, "plan_posts", lambda given: planned.append(1) or real(given))
+    first = loaded.campaign.sessions[0]
+    edited = replace(loaded.campaign, sessions=(replace(first, summary="Rewritten."),
+                                                *loaded.campaign.sessions[1:]))
+    assert plan_social(replace(loaded, campaign=edited)) == (posts, slots, whole)
+    assert planned == []
+    quote = loaded.campaign.quotes[0]
+    requoted = replace(loaded.campaign, quotes=(replace(quote, text=quote.text + " Indeed."),
+                                                *loaded.campaign.quotes[1:]))
+    assert plan_social(replace(loaded, campaign=requoted)) != (posts, slots, whole)
+    assert planned == [1]

@@ -83,6 +83,30 @@ def plan_posts(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...]]:
         raise SourceError([loaded.source.diagnostic(exc.at, "error", str(exc))]) from None
 
 
+def social_view(campaign: Campaign) -> Campaign:
+    """Return the campaign as posts and their schedule see it: without session summaries."""
+    sessions = {s.id: replace(s, summary="") for s in campaign.sessions}
+    quotes = tuple(replace(q, session=sessions[q.session.id]) for q in campaign.quotes)
+    return replace(campaign, sessions=tuple(sessions.values()), quotes=quotes)
+
+
+#: The latest social plan (posts, slots, their files), by the view it was made from.
+_SOCIAL: dict[Campaign, tuple[tuple[Post, ...], tuple[Slot, ...], dict[str, bytes]]] = {}
+
+
+def plan_social(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...], dict[str, bytes]]:
+    """Plan the posts and their schedule and export both; the same view gives the same plan."""
+    # Posts never show a summary, so they are made from a view without any: a rebuild after
+    # editing a summary (the usual edit) keeps the posts, their times and their exports.
+    view = social_view(loaded.campaign)
+    if view not in _SOCIAL:
+        posts, slots = plan_posts(replace(loaded, campaign=view))
+        files = {**post_files(posts), **schedule_files(view, slots, build_clock(view))}
+        _SOCIAL.clear()
+        _SOCIAL[view] = (posts, slots, files)
+    return _SOCIAL[view]
+
+
 def render_mail(loaded: Loaded) -> tuple[RenderedEmail, str]:
     """Render the email and its text twin, after checking every value bound for a header."""
     # Header values are checked before anything is rendered, pointing into recap.yaml.
@@ -109,14 +133,13 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None)
             ("sessions",), "warning",
             f"the email lists {listed} sessions in one line each{left} to stay under "
             f"Gmail's clip; mark the ones to show in full with featured: true", key=True))
-    posts, slots = plan_posts(loaded)
+    posts, slots, social_files = plan_social(loaded)
     files = {
         "email.mjml": email.mjml.encode("utf-8"),
         "email.html": email.html.encode("utf-8"),
         "email.txt": text.encode("utf-8"),
         "email.eml": build_message(loaded.campaign, text, email.html),
-        **post_files(posts),
-        **schedule_files(loaded.campaign, slots, build_clock(loaded.campaign)),
+        **social_files,
         **render_cards(loaded.campaign, previous),
     }
     build = Build(loaded.campaign, email, files, tuple(warnings), posts, schedule=slots)

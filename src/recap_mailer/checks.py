@@ -465,6 +465,7 @@ def web_links(build: Build, reader: _EmailReader | None = None) -> list[tuple[st
     return list(seen.items())
 
 
+@lru_cache(maxsize=4096)  # the same links come back in every output and every rebuild
 def link_problem(url: str) -> tuple[Severity, str] | None:
     """Return what is wrong with one link, if anything: malformed, not https:, untracked."""
     if any(c.isspace() for c in url) or not url:

@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import nh3
@@ -36,27 +36,47 @@ def _inspector() -> MarkdownIt:
     return parser
 
 
+# Each prose field is parsed once, however often it is checked and rendered (validation, the
+# email, the text): the results below are kept by text, so a rebuild after an edit parses
+# only the field that changed. Token lists are large; the cache of them is small.
+
+
 def links(text: str) -> list[str]:
     """Return every link and image address written in the prose, as written."""
-    found: list[str] = []
-    for token in _inspector().parse(text):
-        for child in token.children or ():
-            if child.type in ("link_open", "image"):
-                found.append(str(child.attrGet("href") or child.attrGet("src") or ""))
-    return found
+    return list(_inspected(text)[0])
 
 
 def has_raw_html(text: str) -> bool:
     """Say whether the prose contains raw HTML (which the renderer sanitises)."""
-    return any(
-        token.type == "html_block" or any(c.type == "html_inline" for c in token.children or ())
-        for token in _inspector().parse(text)
-    )
+    return _inspected(text)[1]
+
+
+@lru_cache(maxsize=2048)
+def _inspected(text: str) -> tuple[tuple[str, ...], bool]:
+    found: list[str] = []
+    raw = False
+    for token in _inspector().parse(text):
+        raw = raw or token.type == "html_block"
+        for child in token.children or ():
+            if child.type in ("link_open", "image"):
+                found.append(str(child.attrGet("href") or child.attrGet("src") or ""))
+            raw = raw or child.type == "html_inline"
+    return tuple(found), raw
+
+
+@lru_cache(maxsize=2048)
+def _rendered(text: str) -> str:
+    return _parser().render(text)
+
+
+@lru_cache(maxsize=128)
+def _tokens(text: str) -> list[Token]:
+    return _parser().parse(text)  # read, never changed, by _TextRenderer
 
 
 def to_html(text: str, rewrite_link: Callable[[str], str] | None = None) -> str:
     """Render Markdown prose to sanitised HTML; links must be https: or mailto:."""
-    rendered = _parser().render(text)
+    rendered = _rendered(text)
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if tag == "a" and attribute == "href":
@@ -104,7 +124,7 @@ def to_text(text: str, rewrite_link: Callable[[str], str] | None = None,
     lists keep a ``- `` or ``1. `` marker and block quotes ``> ``. A link becomes ``text [n]``
     with its address in ``links``; an autolink shows its address in place.
     """
-    return _TextRenderer(rewrite_link, first_link).render(_parser().parse(text))
+    return _TextRenderer(rewrite_link, first_link).render(_tokens(text))
 
 
 class _TextRenderer:

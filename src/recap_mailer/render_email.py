@@ -190,17 +190,28 @@ _FETCHES = (
      "a <link> element (external stylesheets are not allowed)"),
     (re.compile(r"@(?:\\|import)", re.IGNORECASE),
      "a CSS @import (external stylesheets are not allowed)"),
-    (re.compile(r"(?:src|href)\s*=\s*[\"']?\s*file:|url\(\s*[\"']?\s*file:", re.IGNORECASE),
-     "a file: address"),
-    (re.compile(r"(?:src|href)\s*=\s*[\"']?\s*http:|url\(\s*[\"']?\s*http:", re.IGNORECASE),
-     "an insecure http: address"),
 )
+#: Addresses by scheme, found where an attribute or url() would load them.
+_LOADED_SCHEMES = (("file:", "a file: address"), ("http:", "an insecure http: address"))
+_LOADS_WHAT_FOLLOWS = re.compile(r"(?:(?:src|href)\s*=\s*[\"']?|url\(\s*[\"']?)\s*\Z",
+                                 re.IGNORECASE)
 
 
 def _check_offline(html: str, template: str) -> None:
     """Refuse compiled HTML that would fetch a stylesheet or read a local file."""
+    found = [what for pattern, what in _FETCHES if pattern.search(html)]
+    # Each scheme is found as plain text, then what comes before it is looked at: a pattern
+    # that searched the whole email for an attribute followed by a scheme took 2 ms a scheme.
+    lowered = html.lower()
+    for scheme, what in _LOADED_SCHEMES:
+        at = lowered.find(scheme)
+        while at >= 0:
+            if _LOADS_WHAT_FOLLOWS.search(html, max(0, at - 64), at):
+                found.append(what)
+                break
+            at = lowered.find(scheme, at + 1)
     problems = [Diagnostic(template, 0, 0, "error", f"the email contains {what}")
-                for pattern, what in _FETCHES if pattern.search(html)]
+                for what in found]
     if problems:
         raise SourceError(problems)
 

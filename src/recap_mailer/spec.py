@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -151,6 +152,7 @@ LINK_SCHEMES = ("https", "mailto")
 _EMAIL = r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+"
 
 
+@lru_cache(maxsize=4096)  # validation, Markdown and the checks ask about the same links
 def link_problem(url: str, schemes: tuple[str, ...] = LINK_SCHEMES) -> str | None:
     """Say what is wrong with a link, or None when it is a safe https: or mailto: address."""
     if url != url.strip() or any(c.isspace() for c in url) or _CONTROL.search(url):
