@@ -61,6 +61,23 @@ def test_a_rebuild_keeps_the_cards_of_the_last_build(tmp_path: Path,
     assert result.exit_code == 1 and "a card was drawn again" in repr(result.exception)
 
 
+def test_check_keeps_the_cards_of_the_last_build_too(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from recap_mailer import cards
+
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["build", str(SAMPLE), "--out", str(out)]).exit_code == 0
+    cards.clear_caches()
+
+    def refuse(*_: object) -> bytes:
+        raise AssertionError("a card was drawn again")
+
+    monkeypatch.setattr(cards, "render_card", refuse)
+    result = CliRunner().invoke(main, ["check", str(SAMPLE), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("ok, 0 errors, 0 warnings\n")
+
+
 def test_build_without_arguments_builds_every_campaign_under_campaigns(tmp_path: Path) -> None:
     copy_sample(tmp_path)
     shutil.copytree(ROOT / "tests" / "campaigns" / "minimal", tmp_path / "campaigns" / "minimal")

@@ -112,9 +112,14 @@ def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool, build_a
               show_default=True, help="Grouped text for people, or the JSON of report.json.")
 @click.option("--online", is_flag=True,
               help="Also ask every link whether it answers (HEAD, then GET; 5 s each).")
-def check(campaign_dir: Path, strict: bool, output_format: str, online: bool) -> None:
+@click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("out"), show_default=True,
+              help="Where the last build is: its cards are reused, not drawn again.")
+def check(campaign_dir: Path, strict: bool, output_format: str, online: bool,
+          out_root: Path) -> None:
     """Run the reviewer's checks on a campaign, rendered in memory; write nothing."""
     from recap_mailer.build import load_campaign, render_campaign
+    from recap_mailer.cards import card_paths
     from recap_mailer.checks import (
         check_links_online,
         counts,
@@ -123,10 +128,12 @@ def check(campaign_dir: Path, strict: bool, output_format: str, online: bool) ->
         report_text,
         strictly,
     )
+    from recap_mailer.outputs import read_previous
 
     try:
         loaded = load_campaign(campaign_dir)
-        result = render_campaign(loaded)
+        previous = out_root / loaded.campaign.slug
+        result = render_campaign(loaded, read_previous(previous, card_paths(loaded.campaign)))
     except RecapError as exc:
         _fail(exc)
         sys.exit(EXIT_FAILED)
@@ -216,11 +223,14 @@ def send_test(campaign_dir: Path, recipients: tuple[str, ...]) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but 127.0.0.1 exposes the preview.")
-def preview(campaign_dir: Path | None, port: int, host: str) -> None:
+@click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("out"), show_default=True,
+              help="Where the last build is: its cards are reused, not drawn again.")
+def preview(campaign_dir: Path | None, port: int, host: str, out_root: Path) -> None:
     """Serve the review page, rebuilding and reloading it whenever the campaign changes."""
     import time
 
-    from recap_mailer.build import build_campaign, find_campaigns
+    from recap_mailer.build import build_campaign, campaign_slug, find_campaigns
     from recap_mailer.serve import PreviewServer
 
     if campaign_dir is None:
@@ -233,7 +243,7 @@ def preview(campaign_dir: Path | None, port: int, host: str) -> None:
     def build_files(folder: Path) -> dict[str, bytes]:
         started = time.perf_counter()
         try:
-            result = build_campaign(folder)
+            result = build_campaign(folder, previous=out_root / campaign_slug(folder))
         except RecapError as exc:
             _fail(exc)
             raise
