@@ -2,8 +2,8 @@
 
 CSV follows RFC 4180 (CRLF line ends; a cell with a comma, quote or line break is quoted,
 its quotes doubled) and no cell can run as a spreadsheet formula. iCalendar is written by
-the icalendar library, which escapes text, folds long lines at 75 octets and writes the
-time zone's VTIMEZONE. Every file is the same bytes for the same source.
+ical.py (text escaped, lines folded at 75 octets, the zone's VTIMEZONE from tzdata), byte
+for byte what the icalendar library writes. Every file is the same bytes for the same source.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-import icalendar
-
+from recap_mailer.ical import escape_text, local_time, param, to_ical, utc_time, vtimezone
 from recap_mailer.model import PLATFORMS, Campaign
 from recap_mailer.schedule import Slot, platform_timing
 from recap_mailer.social import RULES
@@ -149,36 +148,33 @@ def uid(campaign: Campaign, slot: Slot) -> str:
 def schedule_ics(campaign: Campaign, slots: Iterable[Slot], clock: datetime) -> bytes:
     """Return schedule.ics: one event per post and one for the email, in the event's zone."""
     event = campaign.event
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//recap-mailer//posting schedule//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{event.short_name} {event.day_label}: posting schedule")
-    calendar.add("x-wr-timezone", event.timezone.key)
-    stamp = clock.astimezone(UTC)
-    times = [slot.at for slot in slots]
-    for slot in slots:
-        entry = icalendar.Event()
-        entry.add("uid", uid(campaign, slot))
-        entry.add("dtstamp", stamp)
-        entry.add("dtstart", slot.at)
-        entry.add("summary", _summary(campaign, slot))
-        if slot.post is not None:
-            entry.add("description", slot.post.text)
-            entry.add("url", slot.post.link)
-            entry.add("categories", [slot.platform])
-        else:
-            entry.add("description", campaign.email.preheader)
-            entry.add("categories", ["email"])
-        entry.add("transp", "TRANSPARENT")
-        calendar.add_component(entry)
-    if times:
+    zone = event.timezone
+    slots = tuple(slots)
+    name = f"{event.short_name} {event.day_label}: posting schedule"
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//recap-mailer//posting schedule//EN",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{escape_text(name)}",
+             f"X-WR-TIMEZONE:{escape_text(zone.key)}"]
+    utc = zone.key == "UTC"
+    if slots and not utc:
         # The zone's rules for the years the schedule spans: a short VTIMEZONE, the same for
-        # every build (the library's default span, 1970-2038, lists every change since 1970).
-        calendar.add_missing_timezones(first_date=date(min(times).year, 1, 1),
-                                       last_date=date(max(times).year + 1, 1, 1))
-    return calendar.to_ical()
+        # every build (a 1970-2038 span would list every change since 1970).
+        times = [slot.at for slot in slots]
+        lines += vtimezone(zone, date(min(times).year, 1, 1), date(max(times).year + 1, 1, 1))
+    stamp = utc_time(clock)
+    for slot in slots:
+        start = f"DTSTART:{utc_time(slot.at)}" if utc else \
+            f"DTSTART;TZID={param(zone.key)}:{local_time(slot.at.astimezone(zone))}"
+        post = slot.post
+        lines += ["BEGIN:VEVENT", f"SUMMARY:{escape_text(_summary(campaign, slot))}", start,
+                  f"DTSTAMP:{stamp}", f"UID:{escape_text(uid(campaign, slot))}",
+                  f"CATEGORIES:{escape_text(slot.platform if post else 'email')}",
+                  f"DESCRIPTION:{escape_text(post.text if post else campaign.email.preheader)}",
+                  "TRANSP:TRANSPARENT"]
+        if post is not None:
+            lines.append(f"URL:{post.link}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return to_ical(lines)
 
 
 def schedule_data(campaign: Campaign, slots: Sequence[Slot]) -> dict[str, Any]:

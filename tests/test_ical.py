@@ -1,0 +1,137 @@
+"""schedule.ics is written by hand (ical.py): checked against the icalendar library and tzdata."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import CASES
+from recap_mailer.build import load_campaign, plan_posts
+from recap_mailer.exports import _summary, schedule_ics, uid
+from recap_mailer.ical import escape_text, fold, observances, to_ical, utc_offset, vtimezone
+from recap_mailer.model import Campaign
+from recap_mailer.schedule import Slot, build_clock
+
+#: Zones with something to get wrong: no DST, half-hour and 45-minute offsets, DST of 30
+#: minutes, the southern hemisphere, and Dublin, whose winter time is tzdata's negative DST.
+ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe",
+         "Pacific/Chatham", "America/St_Johns", "Europe/Dublin", "America/Sao_Paulo",
+         "Australia/Sydney", "UTC"]
+
+
+def reference_ics(campaign: Campaign, slots: tuple[Slot, ...], clock: datetime) -> bytes:
+    """Build the same calendar with the icalendar library, as recap-mailer once did."""
+    event = campaign.event
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//recap-mailer//posting schedule//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"{event.short_name} {event.day_label}: posting schedule")
+    calendar.add("x-wr-timezone", event.timezone.key)
+    for slot in slots:
+        entry = icalendar.Event()
+        entry.add("uid", uid(campaign, slot))
+        entry.add("dtstamp", clock.astimezone(UTC))
+        entry.add("dtstart", slot.at)
+        entry.add("summary", _summary(campaign, slot))
+        if slot.post is not None:
+            entry.add("description", slot.post.text)
+            entry.add("url", slot.post.link)
+            entry.add("categories", [slot.platform])
+        else:
+            entry.add("description", campaign.email.preheader)
+            entry.add("categories", ["email"])
+        entry.add("transp", "TRANSPARENT")
+        calendar.add_component(entry)
+    times = [slot.at for slot in slots]
+    calendar.add_missing_timezones(first_date=date(min(times).year, 1, 1),
+                                   last_date=date(max(times).year + 1, 1, 1))
+    return calendar.to_ical()
+
+
+@pytest.fixture(scope="module")
+def planned() -> dict[str, tuple[Campaign, tuple[Slot, ...]]]:
+    found = {}
+    for case, path in CASES.items():
+        loaded = load_campaign(path)
+        found[case] = loaded.campaign, plan_posts(loaded)[1]
+    return found
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize("case", list(CASES))
+def test_schedule_ics_is_byte_for_byte_what_icalendar_writes(case: str, zone: str,
+                                                             planned) -> None:
+    campaign, slots = planned[case]
+    where = ZoneInfo(zone)
+    campaign = dataclasses.replace(campaign, event=dataclasses.replace(campaign.event,
+                                                                       timezone=where))
+    # From this year into the next, so the zone's changes repeat (RDATE) where it has any.
+    for shift in (0, 300):
+        moved = tuple(dataclasses.replace(s, at=(s.at + timedelta(days=shift)).astimezone(where))
+                      for s in slots)
+        clock = build_clock(campaign)
+        assert schedule_ics(campaign, moved, clock) == reference_ics(campaign, moved, clock)
+
+
+def test_a_short_lived_offset_is_kept_where_icalendar_loses_it() -> None:
+    # Morocco leaves +01 for +00 during Ramadan, 35 days in 2023; icalendar's search jumps 64
+    # days at a time and misses it, so a client trusting its VTIMEZONE would be an hour off.
+    zone = ZoneInfo("Africa/Casablanca")
+    ours = [(o.offset_to, o.starts) for o in observances(zone, date(2023, 1, 1), date(2024, 1, 1))]
+    assert ours == [(timedelta(hours=1), (datetime(2023, 1, 1),)),
+                    (timedelta(0), (datetime(2023, 3, 19, 3),)),
+                    (timedelta(hours=1), (datetime(2023, 4, 23, 3),))]
+    theirs = icalendar.Timezone.from_tzid("Africa/Casablanca", first_date=date(2023, 1, 1),
+                                          last_date=date(2024, 1, 1))
+    assert len(theirs.subcomponents) == 1
+
+
+@pytest.mark.parametrize("zone", [*ZONES[:-1], "Africa/Casablanca"])
+def test_the_vtimezone_gives_the_zones_offsets_at_every_hour(zone: str) -> None:
+    where = ZoneInfo(zone)
+    first, last = date(2023, 1, 1), date(2025, 1, 1)
+    text = to_ical(["BEGIN:VCALENDAR", *vtimezone(where, first, last), "END:VCALENDAR"])
+    [parsed] = icalendar.Calendar.from_ical(text).walk("VTIMEZONE")
+    theirs = parsed.to_tz()  # built from our STANDARD and DAYLIGHT rules alone
+    moment = datetime(2023, 1, 1, 12, tzinfo=UTC)
+    while moment.date() < last - timedelta(days=1):
+        expected = moment.astimezone(where)
+        got = moment.astimezone(theirs)
+        assert got.utcoffset() == expected.utcoffset(), (zone, moment)
+        assert got.replace(tzinfo=None) == expected.replace(tzinfo=None)
+        moment += timedelta(hours=7)  # every hour of the day, over the days
+
+
+def test_utc_offsets_are_written_as_rfc_5545_says() -> None:
+    assert [utc_offset(timedelta(minutes=m)) for m in (0, 60, -330, 765, -(4 * 60 + 56))] == [
+        "+0000", "+0100", "-0530", "+1245", "-0456"]
+    assert utc_offset(-timedelta(hours=4, minutes=56, seconds=2)) == "-045602"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=400))
+def test_any_text_survives_escaping_and_folding(text: str) -> None:
+    data = to_ical(["BEGIN:VCALENDAR", "BEGIN:VEVENT", f"DESCRIPTION:{escape_text(text)}",
+                    "END:VEVENT", "END:VCALENDAR"])
+    for line in data.split(b"\r\n"):
+        assert len(line) <= 75
+        line.decode("utf-8")  # never split inside a character
+    [event] = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    expected = text.replace("\r\n", "\n").replace("\r", "\n")
+    assert str(event["DESCRIPTION"]) == expected
+
+
+@given(st.text(alphabet="ab\\,;é\n", min_size=60, max_size=200))
+def test_folding_only_inserts_line_breaks(text: str) -> None:
+    line = "DESCRIPTION:" + escape_text(text)
+    pieces = fold(line).split("\r\n ")
+    assert "".join(pieces) == line
+    assert all(len(p.encode("utf-8")) < 75 for p in pieces)
