@@ -2,7 +2,8 @@
 
 The posting schedule needs a small, fixed part of RFC 5545, so it is written here; the
 icalendar library (a test dependency) reads it back in the tests, and its output for the same
-calendar is what this matches byte for byte. Loading icalendar took a twelfth of a cold build.
+calendar is what this matches byte for byte, but for two things where it strays from RFC 5545
+and tzdata (see ``observances``). Loading icalendar took a twelfth of a cold build.
 """
 
 from __future__ import annotations
@@ -91,36 +92,36 @@ def observances(zone: ZoneInfo, first: date, last: date) -> list[Observance]:
     """Return the offsets ``zone`` keeps from ``first`` to ``last``, each with its starts.
 
     Stretches alike (the same offsets, name and kind) are one observance with several starts,
-    in the order each first appears. A start is the first wall-clock time of the new offset:
-    02:00 both for a spring-forward at 01:00 UTC and for a fall-back at 01:00 UTC in London.
+    in the order each first appears. A start is the moment of change on the clock it changes
+    from, as RFC 5545 has it: in London, 01:00 in March (GMT) and 02:00 in October (BST).
     """
-    start = datetime(first.year, first.month, first.day, tzinfo=zone)
+    begin = datetime(first.year, first.month, first.day, tzinfo=zone)
     end = datetime(last.year, last.month, last.day, tzinfo=zone)
     found: dict[tuple[timedelta, timedelta, str, bool], list[datetime]] = {}
-    offset = start.utcoffset() or timedelta()
-    previous = offset
-    for moment, new in _transitions(zone, start.astimezone(UTC), end.astimezone(UTC)):
-        _observe(found, start, previous, offset)
-        previous, offset = offset, new
-        # The first wall time of the new offset: after a gap, the transition itself in the new
-        # offset; after an overlap, the end of the repeated hour, in the old.
-        start = (moment + max(previous, new)).replace(tzinfo=zone)
-    _observe(found, start, previous, offset)
+    offset = begin.utcoffset() or timedelta()
+    _observe(found, begin, begin.replace(tzinfo=None), offset, offset)
+    for moment, new in _transitions(zone, begin.astimezone(UTC), end.astimezone(UTC)):
+        after = moment.replace(tzinfo=UTC).astimezone(zone)
+        _observe(found, after, moment + offset, offset, new)
+        offset = new
     return [Observance(standard, name, before, after, tuple(starts))
             for (before, after, name, standard), starts in found.items()]
 
 
 def _observe(found: dict[tuple[timedelta, timedelta, str, bool], list[datetime]],
-             start: datetime, before: timedelta, after: timedelta) -> None:
-    name = start.tzname() or utc_offset(after)
-    key = (before, after, name, start.dst() == timedelta())
-    found.setdefault(key, []).append(start.replace(tzinfo=None))
+             at: datetime, start: datetime, before: timedelta, after: timedelta) -> None:
+    """Note a stretch that begins at ``at`` (aware), written ``start`` on the old clock."""
+    name = at.tzname() or utc_offset(after)
+    key = (before, after, name, at.dst() == timedelta())
+    found.setdefault(key, []).append(start)
 
 
 def _transitions(zone: ZoneInfo, start: datetime, end: datetime,
                  ) -> Iterator[tuple[datetime, timedelta]]:
     """Yield each moment (naive UTC) from ``start`` to ``end`` the offset changes, with it."""
-    step = timedelta(hours=6)  # zones change offset months apart, never twice in six hours
+    # Every six hours: no zone changes offset twice in that time. (icalendar looks 64 days
+    # ahead at a time and misses an offset that lasts less, such as Morocco's in Ramadan.)
+    step = timedelta(hours=6)
     at = start
     offset = at.astimezone(zone).utcoffset()
     while at < end:
