@@ -2,8 +2,9 @@
 
 CSV follows RFC 4180 (CRLF line ends; a cell with a comma, quote or line break is quoted,
 its quotes doubled) and no cell can run as a spreadsheet formula. iCalendar is written by
-ical.py (text escaped, lines folded at 75 octets, the zone's VTIMEZONE from tzdata), byte
-for byte what the icalendar library writes. Every file is the same bytes for the same source.
+ical.py (text escaped, lines folded at 75 octets, the zone's VTIMEZONE from tzdata): what
+the icalendar library writes, byte for byte but for VTIMEZONE onsets, which follow RFC 5545.
+Every file is the same bytes for the same source.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The posting schedule needs a small, fixed part of RFC 5545, so it is written here; the
 icalendar library (a test dependency) reads it back in the tests, and its output for the same
-calendar is what this matches byte for byte, but for two things where it strays from RFC 5545
-and tzdata (see ``observances``). Loading icalendar took a twelfth of a cold build.
+calendar is what this matches byte for byte, but for the VTIMEZONE's onsets, where icalendar
+strays from RFC 5545 and tzdata (see ``observances``). Loading icalendar took a twelfth of a
+cold build.
 """
 
 from __future__ import annotations
