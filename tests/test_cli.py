@@ -235,3 +235,28 @@ def test_one_shot_commands_run_without_the_cycle_collector_and_restore_it() -> N
         del cli.main.commands["probe-gc"]
     assert seen == [False]
     assert gc.isenabled()  # back on once the command returns
+
+
+def test_the_program_leaves_with_the_commands_status_and_output() -> None:
+    assert run("--help").returncode == 0
+    usage = run("build", "--no-such-flag")
+    assert (usage.returncode, usage.stdout) == (2, "")
+    assert "No such option '--no-such-flag'" in usage.stderr
+    # A closed pipe (`| head`) loses the rest quietly, as it should.
+    done = subprocess.run(f"{sys.executable} -m recap_mailer posts {SAMPLE} | head -c 10",
+                          shell=True, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert len(done.stdout) == 10 and "Traceback" not in done.stderr
+
+
+def test_a_bug_still_ends_with_its_traceback() -> None:
+    code = ("import click\n"
+            "from recap_mailer import cli\n"
+            "@cli.main.command('boom')\n"
+            "def boom():\n"
+            "    raise RuntimeError('a bug')\n"
+            "import sys; sys.argv = ['recap-mailer', 'boom']\n"
+            "cli.run()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr and "RuntimeError: a bug" in done.stderr

@@ -1,3 +1,3 @@
-from recap_mailer.cli import main
+from recap_mailer.cli import run
 
-main()
+run()
