@@ -271,3 +271,9 @@ def test_a_card_without_its_stamp_is_laid_out_again_to_check(
     assert laid_out == []  # stamped cards are read, not laid out
     assert run_checks(replace(build, files=files), loaded.source) == build.findings
     assert laid_out == [q.id for q in loaded.campaign.quotes]
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<!-- only a comment -->", "<!DOCTYPE html>"])
+def test_an_email_with_nothing_in_it_reads_as_empty(html: str) -> None:
+    reader = checks._EmailReader(html)
+    assert (reader.lang, reader.links, reader.images, reader.text) == (None, [], [], "")

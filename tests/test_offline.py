@@ -84,7 +84,11 @@ HTTP = "an insecure http: address"
     ("@import 'https://example.org/c.css';", [IMPORT]),
     (".x {{ background: url({url}/c.png); }}", [HTTP]),
     (".x {{ background: url(file:///etc/hostname); }}", ["a file: address"]),
-], ids=["import", "escaped-import", "https-import", "http-background", "file-background"])
+    (".x {{ background: url(" + "\n" * 70 + "{url}/c.png); }}", [HTTP]),
+    (".x {{ background: URL( ' " + " " * 70 + "FILE:///etc/hostname' ); }}",
+     ["a file: address"]),
+], ids=["import", "escaped-import", "https-import", "http-background", "file-background",
+        "far-after-url", "upper-case-far-after-quote"])
 def test_templates_that_would_fetch_are_refused(canary: Canary, tmp_path: Path, style: str,
                                                 expected: list[str]) -> None:
     campaign = tmp_path / "fetching"
@@ -141,3 +145,24 @@ def test_a_build_never_loads_an_http_client() -> None:
         "_FetchBlocked recap-mailer builds offline: premailer may not fetch",
         "True",  # anything else importing requests gets the real one
     ]
+
+
+@pytest.mark.parametrize("attribute", ['src="' + " " * 70 + "file:///etc/passwd\"",
+                                       "href =\n " + " " * 70 + "'{url}/x'"])
+def test_an_address_far_from_its_attribute_is_still_found(canary: Canary, tmp_path: Path,
+                                                           attribute: str) -> None:
+    campaign = tmp_path / "far"
+    shutil.copytree(CASES["minimal"], campaign)
+    # A dotted I before it: lower-casing the email would shift every position after it.
+    source = campaign / "recap.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "subject: ", "subject: İstanbul ", 1), encoding="utf-8")
+    (campaign / "templates" / "partials").mkdir(parents=True)
+    (campaign / "templates" / "partials" / "footer.mjml").write_text(
+        "<mj-section><mj-column><mj-raw><a " + attribute.format(url=canary.url)
+        + ">x</a></mj-raw></mj-column></mj-section>\n", encoding="utf-8")
+    with pytest.raises(SourceError) as exc:
+        build_campaign(campaign)
+    expected = "a file: address" if "file:" in attribute else "an insecure http: address"
+    assert [d.message for d in exc.value.diagnostics] == [f"the email contains {expected}"]
+    assert canary.requests == []

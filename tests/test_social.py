@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from datetime import timedelta
 from itertools import pairwise
 from urllib.parse import parse_qs, urlsplit
 
@@ -339,3 +340,25 @@ def test_posts_and_their_schedule_never_read_a_summary(monkeypatch: pytest.Monke
                                                 *loaded.campaign.quotes[1:]))
     assert plan_social(replace(loaded, campaign=requoted)) != (posts, slots, whole)
     assert planned == [1]
+
+
+def test_a_plan_is_not_kept_across_the_hour_that_clocks_go_back() -> None:
+    from dataclasses import replace
+    from datetime import datetime
+
+    from recap_mailer.build import load_campaign, plan_social
+
+    loaded = load_campaign(SAMPLE)
+    zone = loaded.campaign.event.timezone
+    # 01:30 on 29 October 2023 happens twice in London: BST first, then GMT.
+    first = datetime(2023, 10, 29, 1, 30, tzinfo=zone)
+    second = first.replace(fold=1)
+    assert first == second and first.utcoffset() != second.utcoffset()
+    plans = []
+    for moment in (first, second):
+        email = replace(loaded.campaign.email, send_at=moment)
+        campaign = replace(loaded.campaign, email=email,
+                           schedule=replace(loaded.campaign.schedule, start=None))
+        _, slots, _ = plan_social(replace(loaded, campaign=campaign))
+        plans.append(next(s.utc for s in slots if s.is_email))
+    assert plans[1] - plans[0] == timedelta(hours=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC
 from pathlib import Path
 
 from recap_mailer.cards import card_paths, render_cards
@@ -91,7 +92,7 @@ def social_view(campaign: Campaign) -> Campaign:
 
 
 #: The latest social plan (posts, slots, their files), by the view it was made from.
-_SOCIAL: dict[Campaign, tuple[tuple[Post, ...], tuple[Slot, ...], dict[str, bytes]]] = {}
+_SOCIAL: dict[tuple[object, ...], tuple[tuple[Post, ...], tuple[Slot, ...], dict[str, bytes]]] = {}
 
 
 def plan_social(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...], dict[str, bytes]]:
@@ -99,12 +100,16 @@ def plan_social(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...], dic
     # Posts never show a summary, so they are made from a view without any: a rebuild after
     # editing a summary (the usual edit) keeps the posts, their times and their exports.
     view = social_view(loaded.campaign)
-    if view not in _SOCIAL:
+    # Aware times in one zone compare equal across a fall-back hour (fold is ignored), so the
+    # moments themselves are part of the key.
+    start = view.schedule.start
+    key = (view, view.email.send_at.astimezone(UTC), start and start.astimezone(UTC))
+    if key not in _SOCIAL:
         posts, slots = plan_posts(replace(loaded, campaign=view))
         files = {**post_files(posts), **schedule_files(view, slots, build_clock(view))}
         _SOCIAL.clear()
-        _SOCIAL[view] = (posts, slots, files)
-    return _SOCIAL[view]
+        _SOCIAL[key] = (posts, slots, files)
+    return _SOCIAL[key]
 
 
 def render_mail(loaded: Loaded) -> tuple[RenderedEmail, str]:

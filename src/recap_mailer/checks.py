@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import cssutils
+import lxml.etree
 import lxml.html
 
 from recap_mailer import counting
@@ -126,7 +127,11 @@ class _EmailReader:
         if not html.strip():
             return
         parser = lxml.html.HTMLParser(encoding="utf-8")
-        root = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
+        try:
+            root = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"),
+                                                 parser=parser)
+        except lxml.etree.ParserError:  # nothing but comments or a doctype: nothing to read
+            return
         stack: list[tuple[Any, bool]] = [(root, False)]
         while stack:
             element, closing = stack.pop()

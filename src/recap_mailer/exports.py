@@ -16,7 +16,15 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from recap_mailer.ical import escape_text, local_time, param, to_ical, utc_time, vtimezone
+from recap_mailer.ical import (
+    UTC_NAMES,
+    escape_text,
+    local_time,
+    param,
+    to_ical,
+    utc_time,
+    vtimezone,
+)
 from recap_mailer.model import PLATFORMS, Campaign
 from recap_mailer.schedule import Slot, platform_timing
 from recap_mailer.social import RULES
@@ -155,7 +163,7 @@ def schedule_ics(campaign: Campaign, slots: Iterable[Slot], clock: datetime) -> 
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//recap-mailer//posting schedule//EN",
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{escape_text(name)}",
              f"X-WR-TIMEZONE:{escape_text(zone.key)}"]
-    utc = zone.key == "UTC"
+    utc = zone.key in UTC_NAMES
     if slots and not utc:
         # The zone's rules for the years the schedule spans: a short VTIMEZONE, the same for
         # every build (a 1970-2038 span would list every change since 1970).

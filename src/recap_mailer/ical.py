@@ -16,6 +16,10 @@ from zoneinfo import ZoneInfo
 
 #: Octets a folded line holds before its line break (RFC 5545 section 3.1: 75 at most).
 FOLD_OCTETS = 75
+#: Zone names that are UTC under another name: their times are written with a Z, no VTIMEZONE.
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal",
+                       "Etc/Zulu", "Zulu", "Etc/GMT", "GMT", "Etc/GMT0", "GMT0", "Etc/GMT+0",
+                       "GMT+0", "Etc/GMT-0", "GMT-0", "Etc/Greenwich", "Greenwich"})
 #: Parameter values holding one of these are quoted.
 _PARAM_SPECIALS = frozenset(',;:"')
 
@@ -119,26 +123,31 @@ def _observe(found: dict[tuple[timedelta, timedelta, str, bool], list[datetime]]
 
 def _transitions(zone: ZoneInfo, start: datetime, end: datetime,
                  ) -> Iterator[tuple[datetime, timedelta]]:
-    """Yield each moment (naive UTC) from ``start`` to ``end`` the offset changes, with it."""
-    # Every six hours: no zone changes offset twice in that time. (icalendar looks 64 days
-    # ahead at a time and misses an offset that lasts less, such as Morocco's in Ramadan.)
+    """Yield each moment (naive UTC) from ``start`` to ``end`` the zone's time changes."""
+    # A change of offset, of name or of daylight saving (Asunción kept -03 in October 2024
+    # but left daylight saving for standard time). Every six hours: no zone changes twice in
+    # that time. (icalendar looks 64 days ahead at a time and misses an offset that lasts
+    # less, such as Morocco's in Ramadan.)
+    def state(moment: datetime) -> tuple[timedelta | None, str | None, timedelta | None]:
+        local = moment.astimezone(zone)
+        return local.utcoffset(), local.tzname(), local.dst()
+
     step = timedelta(hours=6)
     at = start
-    offset = at.astimezone(zone).utcoffset()
+    now = state(at)
     while at < end:
         ahead = min(at + step, end)
-        if ahead.astimezone(zone).utcoffset() != offset:
+        if state(ahead) != now:
             low, high = at, ahead  # the change is after low and at or before high
             while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                middle = middle.replace(microsecond=0)
-                if middle.astimezone(zone).utcoffset() == offset:
+                middle = (low + (high - low) / 2).replace(microsecond=0)
+                if state(middle) == now:
                     low = middle
                 else:
                     high = middle
-            offset = high.astimezone(zone).utcoffset()
+            now = state(high)
             if high < end:
-                yield high.replace(tzinfo=None), offset or timedelta()
+                yield high.replace(tzinfo=None), now[0] or timedelta()
         at = ahead
 
 

@@ -192,28 +192,36 @@ _FETCHES = (
      "a CSS @import (external stylesheets are not allowed)"),
 )
 #: Addresses by scheme, found where an attribute or url() would load them.
-_LOADED_SCHEMES = (("file:", "a file: address"), ("http:", "an insecure http: address"))
-_LOADS_WHAT_FOLLOWS = re.compile(r"(?:(?:src|href)\s*=\s*[\"']?|url\(\s*[\"']?)\s*\Z",
-                                 re.IGNORECASE)
+_LOADED_SCHEMES = {"file:": "a file: address", "http:": "an insecure http: address"}
+_SCHEME = re.compile(r"file:|http:", re.IGNORECASE)
 
 
 def _check_offline(html: str, template: str) -> None:
     """Refuse compiled HTML that would fetch a stylesheet or read a local file."""
     found = [what for pattern, what in _FETCHES if pattern.search(html)]
-    # Each scheme is found as plain text, then what comes before it is looked at: a pattern
-    # that searched the whole email for an attribute followed by a scheme took 2 ms a scheme.
-    lowered = html.lower()
-    for scheme, what in _LOADED_SCHEMES:
-        at = lowered.find(scheme)
-        while at >= 0:
-            if _LOADS_WHAT_FOLLOWS.search(html, max(0, at - 64), at):
-                found.append(what)
-                break
-            at = lowered.find(scheme, at + 1)
+    # Each scheme is found first, then what comes before it is read backwards: a pattern that
+    # searched the whole email for an attribute followed by a scheme took 2 ms a scheme.
+    loaded = {match[0].lower() for match in _SCHEME.finditer(html) if _loads(html, match.start())}
+    found += [what for scheme, what in _LOADED_SCHEMES.items() if scheme in loaded]
     problems = [Diagnostic(template, 0, 0, "error", f"the email contains {what}")
                 for what in found]
     if problems:
         raise SourceError(problems)
+
+
+def _loads(html: str, at: int) -> bool:
+    """Say whether the address at ``at`` is the value of src=, href= or url(, which load it."""
+    end = at
+    while end and (html[end - 1].isspace() or html[end - 1] in "\"'"):
+        end -= 1  # white space and quotes between the attribute and the address
+    if html[max(0, end - 4):end].lower() == "url(":
+        return True
+    if html[end - 1:end] != "=":
+        return False
+    end -= 1
+    while end and html[end - 1].isspace():
+        end -= 1  # white space between the attribute's name and its "="
+    return html[max(0, end - 4):end].lower().endswith(("src", "href"))
 
 
 def _engine_diagnostic(source: str, template: str, message: str) -> Diagnostic:
