@@ -481,3 +481,111 @@ def test_a_stale_or_damaged_previous_card_is_drawn_afresh(
     assert sorted(drawn) == sorted([f"{first.id}-1600", f"{first.id}-1080", f"{second.id}-1600"])
     assert again[damaged_path] == png  # drawn afresh, byte for byte the original
     assert again[f"cards/{first.id}-1600x900.png"] != previous[f"cards/{first.id}-1600x900.png"]
+
+
+# --- A helper process draws the cards while the email renders ------------------------------
+
+
+def reaped(pid: int) -> bool:
+    """Say whether the child ``pid`` has been waited for (so it is no zombie, nor running)."""
+    import os
+
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.fixture
+def may_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Allow the helper although earlier tests may leave an idle thread behind (a long poll)."""
+    from recap_mailer import cards as cards_module
+
+    monkeypatch.setattr(cards_module, "_may_fork", lambda: True)
+
+
+@pytest.mark.usefixtures("may_fork")
+@pytest.mark.parametrize("case", ["soc23-day1", "awkward"])
+def test_a_helper_draws_the_same_bytes(case: str) -> None:
+    from recap_mailer.cards import CardsInProgress
+
+    campaign = load_campaign(CASES[case]).campaign
+    clear_caches()
+    work = CardsInProgress(campaign, helper=True)
+    assert work._helper is not None  # the helper was forked
+    pid = work._helper[0]
+    helped = work.result()
+    assert reaped(pid)
+    clear_caches()
+    assert helped == render_cards(campaign)
+
+
+@pytest.mark.usefixtures("may_fork")
+def test_cards_a_failed_helper_did_not_draw_are_drawn_here(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from recap_mailer import cards as cards_module
+
+    campaign = load_campaign(CASES["soc23-day1"]).campaign
+    expected = render_cards(campaign)
+    clear_caches()
+    parent = os.getpid()
+    real = cards_module.render_card
+
+    def only_here(q: Quote, c: Campaign, s: tuple[int, int]) -> bytes:
+        if os.getpid() != parent:
+            raise RuntimeError("the helper fails")
+        return real(q, c, s)
+
+    monkeypatch.setattr(cards_module, "render_card", only_here)
+    work = cards_module.CardsInProgress(campaign, helper=True)
+    assert work._helper is not None
+    pid = work._helper[0]
+    assert work.result() == expected
+    assert reaped(pid)
+
+
+@pytest.mark.usefixtures("may_fork")
+def test_a_build_that_fails_stops_its_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    from recap_mailer import build as build_module
+
+    loaded = load_campaign(CASES["soc23-day1"])
+    clear_caches()
+
+    from recap_mailer import cards as cards_module
+
+    forked: list[int] = []
+    real_fork = cards_module._fork_drawing
+
+    def recorded(*args: object) -> tuple[int, int] | None:
+        helper = real_fork(*args)  # type: ignore[arg-type]
+        forked.extend([helper[0]] if helper else [])
+        return helper
+
+    def broken(_: object) -> None:
+        raise RuntimeError("the email failed")
+
+    monkeypatch.setattr(cards_module, "_fork_drawing", recorded)
+    monkeypatch.setattr(build_module, "render_mail", broken)
+    with pytest.raises(RuntimeError, match="the email failed"):
+        build_module.render_campaign(loaded, helper=True)
+    assert len(forked) == 1 and reaped(forked[0])
+
+
+def test_no_helper_is_forked_beside_other_threads() -> None:
+    import threading
+
+    from recap_mailer.cards import CardsInProgress
+
+    campaign = load_campaign(CASES["soc23-day1"]).campaign
+    clear_caches()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert CardsInProgress(campaign, helper=True)._helper is None
+    finally:
+        stop.set()
+        other.join()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC
 from pathlib import Path
 
-from recap_mailer.cards import card_paths, render_cards
+from recap_mailer.cards import CardsInProgress, card_paths
 from recap_mailer.checks import GMAIL_CLIP_BYTES as GMAIL_CLIP_BYTES  # re-exported
 from recap_mailer.checks import Finding, all_findings, report_json, run_checks
 from recap_mailer.errors import Diagnostic, RecapError, SourceError, single_error
@@ -123,11 +123,20 @@ def render_mail(loaded: Loaded) -> tuple[RenderedEmail, str]:
     return render_email(loaded.campaign, env), render_text(loaded.campaign, env)
 
 
-def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None) -> Build:
+def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None, *,
+                    helper: bool = False) -> Build:
     """Render every output of a loaded campaign in memory, keeping cards ``previous`` has."""
     # ``previous`` holds outputs of an earlier build by path: cards found there stamped with
-    # the same inputs are kept rather than drawn again.
-    email, text = render_mail(loaded)
+    # the same inputs are kept rather than drawn again. With ``helper``, a forked process
+    # draws the others while the email renders here (only from a process of one thread).
+    cards = CardsInProgress(loaded.campaign, previous, helper=helper)
+    try:
+        email, text = render_mail(loaded)
+        posts, slots, social_files = plan_social(loaded)
+        drawn = cards.result()
+    except BaseException:
+        cards.cancel()
+        raise
     env = make_environment(loaded.source.directory)
     warnings = list(loaded.warnings)
     if email.layout.compact:
@@ -138,14 +147,13 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None)
             ("sessions",), "warning",
             f"the email lists {listed} sessions in one line each{left} to stay under "
             f"Gmail's clip; mark the ones to show in full with featured: true", key=True))
-    posts, slots, social_files = plan_social(loaded)
     files = {
         "email.mjml": email.mjml.encode("utf-8"),
         "email.html": email.html.encode("utf-8"),
         "email.txt": text.encode("utf-8"),
         "email.eml": build_message(loaded.campaign, text, email.html),
         **social_files,
-        **render_cards(loaded.campaign, previous),
+        **drawn,
     }
     build = Build(loaded.campaign, email, files, tuple(warnings), posts, schedule=slots)
     # The reviewer's checks (checks.py) read every output; the preview shows what they find.
@@ -158,12 +166,13 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None)
 
 
 def build_campaign(campaign_dir: Path, *, strict: bool = False,
-                   previous: Path | None = None) -> Build:
+                   previous: Path | None = None, helper: bool = False) -> Build:
     """Load, validate and render one campaign; with ``strict``, warnings fail the build."""
-    # ``previous`` is the folder of the campaign's last build, whose cards may be reused.
+    # ``previous`` is the folder of the campaign's last build, whose cards may be reused;
+    # ``helper`` lets a second process draw cards (see render_campaign).
     loaded = load_campaign(campaign_dir)
     earlier = read_previous(previous, card_paths(loaded.campaign)) if previous else None
-    build = render_campaign(loaded, earlier)
+    build = render_campaign(loaded, earlier, helper=helper)
     if strict and build.report:
         raise SourceError([replace(f.diagnostic, severity="error") for f in build.report])
     return build
@@ -175,8 +184,9 @@ def build_many(campaign_dirs: Sequence[Path], *, strict: bool = False, jobs: int
     # Nothing is written here: callers write each build (outputs.py) as it arrives. With
     # ``out_root``, each campaign may reuse the cards of its last build in ``out_root/<slug>``.
     if jobs <= 1 or len(campaign_dirs) <= 1:
+        # One campaign at a time: its cards may use the other core (see render_campaign).
         for campaign_dir in campaign_dirs:
-            yield campaign_dir, _build_or_error(campaign_dir, strict, out_root)
+            yield campaign_dir, _build_or_error(campaign_dir, strict, out_root, helper=True)
         return
     # Each campaign is independent and mostly CPU (MJML, CSS, cards): one process per core.
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -188,12 +198,12 @@ def build_many(campaign_dirs: Sequence[Path], *, strict: bool = False, jobs: int
 
 
 def _build_or_error(campaign_dir: Path, strict: bool, out_root: Path | None,
-                    ) -> Build | SourceError:
+                    helper: bool = False) -> Build | SourceError:
     # A SourceError does not survive pickling (its constructor takes diagnostics, not a
     # message), so it is returned rather than raised across the process boundary.
     try:
         previous = out_root / campaign_slug(campaign_dir) if out_root else None
-        return build_campaign(campaign_dir, strict=strict, previous=previous)
+        return build_campaign(campaign_dir, strict=strict, previous=previous, helper=helper)
     except SourceError as exc:
         return exc
     except RecapError as exc:

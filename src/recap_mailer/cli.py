@@ -154,7 +154,8 @@ def check(campaign_dir: Path, strict: bool, output_format: str, online: bool,
     try:
         loaded = load_campaign(campaign_dir)
         previous = out_root / loaded.campaign.slug
-        result = render_campaign(loaded, read_previous(previous, card_paths(loaded.campaign)))
+        result = render_campaign(loaded, read_previous(previous, card_paths(loaded.campaign)),
+                                 helper=True)
     except RecapError as exc:
         _fail(exc)
         sys.exit(EXIT_FAILED)
