@@ -619,6 +619,8 @@ def _run(args: argparse.Namespace, repeat: int, process_repeat: int, sizes: tupl
         (f"recap-mailer build {sample}, again", f"{peak_mb:6.1f} MB", peak_how),
         (f"recap-mailer build synthetic {big[0]} sessions", f"{big_peak_mb:6.1f} MB", peak_how),
     ]))
+    print("(the largest single process: where cards are drawn, a helper process draws them")
+    print(" beside the build, and the two together hold more than either)")
     print()
 
     # --- goals ----------------------------------------------------------------------------------
