@@ -38,6 +38,11 @@ def test_build_writes_the_sample_outputs(tmp_path: Path) -> None:
     assert result.stdout.startswith(f"built {out}/: email.html ")
 
 
+def refuse_to_draw(*_: object) -> bytes:
+    """Stand in for drawing a card, in tests where every card must be kept."""
+    raise AssertionError("a card was drawn again")
+
+
 def test_a_rebuild_keeps_the_cards_of_the_last_build(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from recap_mailer import cards
@@ -47,11 +52,7 @@ def test_a_rebuild_keeps_the_cards_of_the_last_build(tmp_path: Path,
     before = {p.name: p.read_bytes() for p in (out / "soc23-day1" / "cards").iterdir()}
     assert len(before) == 10
     cards.clear_caches()  # nothing in memory: as a new process would start
-
-    def refuse(*_: object) -> bytes:
-        raise AssertionError("a card was drawn again")
-
-    monkeypatch.setattr(cards, "render_card", refuse)
+    monkeypatch.setattr(cards, "render_card", refuse_to_draw)
     result = CliRunner().invoke(main, ["build", str(SAMPLE), "--out", str(out)])
     assert result.exit_code == 0, result.output
     after = {p.name: p.read_bytes() for p in (out / "soc23-day1" / "cards").iterdir()}
@@ -69,11 +70,7 @@ def test_check_keeps_the_cards_of_the_last_build_too(tmp_path: Path,
     out = tmp_path / "out"
     assert CliRunner().invoke(main, ["build", str(SAMPLE), "--out", str(out)]).exit_code == 0
     cards.clear_caches()
-
-    def refuse(*_: object) -> bytes:
-        raise AssertionError("a card was drawn again")
-
-    monkeypatch.setattr(cards, "render_card", refuse)
+    monkeypatch.setattr(cards, "render_card", refuse_to_draw)
     result = CliRunner().invoke(main, ["check", str(SAMPLE), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert result.output.endswith("ok, 0 errors, 0 warnings\n")

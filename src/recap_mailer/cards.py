@@ -645,18 +645,10 @@ def render_cards(campaign: Campaign, previous: Mapping[str, bytes] | None = None
     global _DRAWN, _LAID_OUT
     cards: dict[str, bytes] = {}
     drawn: dict[str, bytes] = {}
-    for quote in campaign.quotes:
-        for size in CARD_SIZES:
-            key = card_inputs(quote, campaign, size)
-            path = card_path(quote, size)
-            if key not in drawn:
-                if key in _DRAWN:
-                    drawn[key] = _DRAWN[key]
-                elif previous and path in previous and _stamped_with(previous[path], key):
-                    drawn[key] = previous[path]
-                else:
-                    drawn[key] = render_card(quote, campaign, size)
-            cards[path] = drawn[key]
+    for path, key, quote, size, kept in _each_card(campaign, previous):
+        if key not in drawn:
+            drawn[key] = kept if kept is not None else render_card(quote, campaign, size)
+        cards[path] = drawn[key]
     _DRAWN = drawn
     _LAID_OUT = {key: layout for key, layout in _LAID_OUT.items() if key in drawn}
     return cards
@@ -704,16 +696,24 @@ class CardsInProgress:
 def _to_draw(campaign: Campaign, previous: Mapping[str, bytes] | None,
              ) -> list[tuple[Quote, tuple[int, int]]]:
     """Return the cards neither this process nor ``previous`` has, once each."""
-    todo: dict[str, tuple[Quote, tuple[int, int]]] = {}
+    todo = {key: (quote, size) for _, key, quote, size, kept in _each_card(campaign, previous)
+            if kept is None}
+    return list(todo.values())
+
+
+def _each_card(campaign: Campaign, previous: Mapping[str, bytes] | None,
+               ) -> Iterator[tuple[str, str, Quote, tuple[int, int], bytes | None]]:
+    """Yield each card's path, inputs, quote and size, and its bytes if they can be kept."""
     for quote in campaign.quotes:
         for size in CARD_SIZES:
             key = card_inputs(quote, campaign, size)
             path = card_path(quote, size)
-            kept = key in _DRAWN or (previous and path in previous
-                                     and _stamped_with(previous[path], key))
-            if not kept:
-                todo.setdefault(key, (quote, size))
-    return list(todo.values())
+            if key in _DRAWN:
+                yield path, key, quote, size, _DRAWN[key]
+            elif previous and path in previous and _stamped_with(previous[path], key):
+                yield path, key, quote, size, previous[path]
+            else:
+                yield path, key, quote, size, None
 
 
 def _may_fork() -> bool:
