@@ -225,8 +225,8 @@ def test_reused_environment_sees_edited_and_added_templates(tmp_path: Path) -> N
 
 
 #: Every golden file a test writes and compares, by case; a file nothing checks is stale.
-GOLDEN_NAMES = {"email.mjml", "email.html", "email.txt", "posts.json", "schedule.json",
-                "schedule.csv"}
+GOLDEN_NAMES = {"email.mjml", "email.html", "email.txt", "email.eml", "posts.json",
+                "schedule.json", "schedule.csv"}
 
 
 def test_golden_files_are_exactly_those_the_tests_check() -> None:
