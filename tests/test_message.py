@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import quopri
 import re
 from dataclasses import replace
-from email import message_from_bytes, policy
+from email import message_from_bytes, policy, quoprimime
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import CASES
 from recap_mailer.build import build_campaign
@@ -21,6 +24,7 @@ from recap_mailer.message import (
     HeaderError,
     build_message,
     header_problem,
+    quoted_printable,
 )
 from recap_mailer.model import Campaign
 
@@ -284,3 +288,21 @@ def test_ascii_sender_name_with_specials_is_quoted(builds: dict) -> None:
                          "t\n", "h")
     sender = _parse(data)["From"].addresses[0]
     assert (sender.display_name, sender.addr_spec) == (name, "news@example.org")
+
+
+_QP_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=400) | st.lists(
+    st.sampled_from(["a", " ", "\t", "=", "é", "\n", "\r\n", "\r", "x" * 70, "\u2028", "\x0c"]),
+    max_size=60).map("".join)
+
+
+@given(text=_QP_TEXT, width=st.integers(min_value=4, max_value=100))
+@settings(max_examples=400, deadline=None)
+def test_quoted_printable_is_what_the_email_package_writes(text: str, width: int) -> None:
+    # The email package's own encoder, as set_content(cte="quoted-printable") calls it, is
+    # the reference: every byte, every soft break, every encoded trailing space.
+    body = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
+    expected = quoprimime.body_encode(body.decode("latin-1"), width).replace("\n", "\r\n")
+    encoded = quoted_printable(text, width)
+    assert encoded == expected
+    assert all(len(line) <= width for line in encoded.split("\r\n"))
+    assert quopri.decodestring(encoded.encode("ascii")).replace(b"\r\n", b"\n") == body

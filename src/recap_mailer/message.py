@@ -136,16 +136,67 @@ def build_message(campaign: Campaign, text: str, html: str, *,
     message.set_raw("Message-ID", f"<{digest[:32]}@{domain}>")
     message.set_raw("List-Id", f"<{email.list_id or default_list_id(campaign.slug, domain)}>")
     _add_unsubscribe(message, email.unsubscribe_url)
-    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    for part in message.iter_parts():
-        # add_alternative copies MIME-Version into each part; only the top level needs it.
-        del part["MIME-Version"]
+    message["MIME-Version"] = "1.0"
     # "=_" cannot occur in quoted-printable text, so the boundary never collides with a body.
-    message.set_boundary(f"=_recap_{digest[32:56]}")
-    data = message.as_bytes()
+    boundary = f"=_recap_{digest[32:56]}"
+    message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+    # The headers are folded by the email package; the two parts, whose headers never vary,
+    # are written here: its generic part machinery took a tenth of a warm rebuild.
+    head = b"".join(_POLICY.fold_binary(name, value) for name, value in message.raw_items())
+    data = head + (f"\r\n--{boundary}\r\n{_part('plain', text)}\r\n--{boundary}\r\n"
+            f"{_part('html', html)}\r\n--{boundary}--\r\n").encode("ascii")
     _check_line_lengths(data)
     return data
+
+
+def _part(subtype: str, body: str) -> str:
+    """Return one text part, UTF-8 in quoted-printable, as the email package writes it."""
+    return (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+            f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{quoted_printable(body)}")
+
+
+#: Runs of bytes quoted-printable writes as =XX, once "=" itself is written as =3D: all but
+#: tab, space and printable ASCII (line breaks are handled apart).
+_QP_UNSAFE = re.compile(r"[^\t\n\x20-\x7e]+")
+
+
+def quoted_printable(text: str, width: int = _POLICY.max_line_length) -> str:
+    """Encode ``text`` as UTF-8 quoted-printable lines (CRLF) of at most ``width`` characters.
+
+    The same output as the email package's encoder (``quoprimime.body_encode`` behind
+    ``set_content``), in a tenth of the time: it maps every character through a table.
+    """
+    data = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
+    # "=" is most of what is encoded in HTML (every attribute), so it is replaced in one go.
+    body = _QP_UNSAFE.sub(lambda m: "=" + m[0].encode("latin-1").hex("=").upper(),
+                          data.decode("latin-1").replace("=", "=3D"))
+    out: list[str] = []
+    for line in body.split("\n")[:-1]:
+        # Soft breaks ("=" at the end of a line) every width - 1 characters, never inside =XX.
+        start, last_start = 0, len(line) - 1 - width
+        while start <= last_start:
+            stop = start + width - 1
+            if line[stop - 2] == "=":
+                out.append(line[start:stop - 1])
+                start = stop - 2
+            elif line[stop - 1] == "=":
+                out.append(line[start:stop])
+                start = stop - 1
+            else:
+                out.append(line[start:stop] + "=")
+                start = stop
+        if line and line[-1] in " \t":
+            # White space ending a line must be encoded (or followed by a soft break).
+            room = start - last_start
+            end = f"={ord(line[-1]):02X}"
+            if room == 2:
+                end = line[-1] + "=\r\n"
+            elif room < 2:
+                end = "=\r\n" + end
+            out.append(line[start:-1] + end)
+        else:
+            out.append(line[start:])
+    return "".join(f"{line}\r\n" for line in out)
 
 
 def _encoded(value: str, header: str) -> str:
@@ -200,7 +251,10 @@ def _digest(*parts: str) -> str:
 
 
 def _check_line_lengths(data: bytes) -> None:
-    for number, line in enumerate(data.split(b"\r\n"), start=1):
+    lines = data.split(b"\r\n")
+    if max(map(len, lines)) <= MAX_LINE_OCTETS:
+        return
+    for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE_OCTETS:
             raise HeaderError([Diagnostic("email.eml", number, 1, "error",
                                           f"line is {len(line)} octets; RFC 5322 allows "
