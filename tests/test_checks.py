@@ -277,3 +277,13 @@ def test_a_card_without_its_stamp_is_laid_out_again_to_check(
 def test_an_email_with_nothing_in_it_reads_as_empty(html: str) -> None:
     reader = checks._EmailReader(html)
     assert (reader.lang, reader.links, reader.images, reader.text) == (None, [], [], "")
+
+
+def test_link_addresses_are_decoded_once() -> None:
+    # "&amp;copy=2" in the HTML is the address text "&copy=2"; decoding it a second time (as
+    # the checks once did) turned it into "©=2" and reported a link the email does not have.
+    build = build_campaign(CASES["minimal"])
+    html = ('<html><body><a href="https://example.org/?a=1&amp;copy=2&amp;lt=3">'
+            "the programme</a></body></html>")
+    links = checks.web_links(replace(build, email=replace(build.email, html=html)))
+    assert links[0] == ("https://example.org/?a=1&copy=2&lt=3", "email.html")
