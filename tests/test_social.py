@@ -362,3 +362,22 @@ def test_a_plan_is_not_kept_across_the_hour_that_clocks_go_back() -> None:
         _, slots, _ = plan_social(replace(loaded, campaign=campaign))
         plans.append(next(s.utc for s in slots if s.is_email))
     assert plans[1] - plans[0] == timedelta(hours=1)
+
+
+def test_the_preview_shows_the_plan_of_each_side_of_the_hour_clocks_go_back() -> None:
+    from dataclasses import replace
+    from datetime import datetime
+
+    from recap_mailer.build import load_campaign, render_campaign
+
+    loaded = load_campaign(SAMPLE)
+    first = datetime(2023, 10, 29, 1, 30, tzinfo=loaded.campaign.event.timezone)
+    pages = []
+    for moment in (first, first.replace(fold=1)):
+        campaign = replace(loaded.campaign, email=replace(loaded.campaign.email, send_at=moment),
+                           schedule=replace(loaded.campaign.schedule, start=None))
+        page = render_campaign(replace(loaded, campaign=campaign)).files["preview.html"]
+        pages.append(page.decode("utf-8"))
+    # The posts, cards and schedule section is kept between rebuilds; not across this hour.
+    assert 'datetime="2023-10-29T00:30:00Z">01:30</time>\n      <span class="zone">BST' in pages[0]
+    assert 'datetime="2023-10-29T01:30:00Z">01:30</time>\n      <span class="zone">GMT' in pages[1]

@@ -6,9 +6,12 @@ import base64
 import re
 import struct
 from dataclasses import dataclass
+from datetime import UTC
+from functools import lru_cache
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from recap_mailer.errors import Diagnostic
 from recap_mailer.model import PLATFORMS
@@ -17,6 +20,7 @@ from recap_mailer.social import RULES
 from recap_mailer.templating import render_template
 
 PREVIEW_TEMPLATE = "preview.html"
+SOCIAL_TEMPLATE = "partials/preview-social.html"
 #: The most card images the page carries inside itself; past it (hundreds of quotes), cards
 #: are linked from the cards/ folder beside preview.html rather than making the page huge.
 EMBED_BYTES = 8 * 1024 * 1024
@@ -44,9 +48,12 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
-def data_uri(png: bytes) -> str:
+@lru_cache(maxsize=256)  # the same cards come back in every rebuild
+def data_uri(png: bytes) -> Markup:
     """Embed a PNG in the page, so the page is one file that opens anywhere."""
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    # Markup: base64 has nothing to escape, and scanning a megabyte of it for "<" and "&" on
+    # every rebuild was most of the page's rendering.
+    return Markup("data:image/png;base64," + base64.b64encode(png).decode("ascii"))
 
 
 def render_preview(build: Any, env: jinja2.Environment,
@@ -63,22 +70,52 @@ def render_preview(build: Any, env: jinja2.Environment,
             embed = len(data) <= room
             room -= len(data) if embed else 0
             cards[name] = Card(f"card-{i}", data_uri(data) if embed else name, *_png_size(data))
+    # What the posts, cards and schedule section shows, as a key (tuples) for _social_section.
+    social = {
+        "posts": build.posts,
+        "posts_by_platform": tuple(
+            (name, tuple(p for p in build.posts if p.platform == name))
+            for name in PLATFORMS if any(p.platform == name for p in build.posts)),
+        "platform_labels": tuple((name, rules.label) for name, rules in RULES.items()),
+        "cards": tuple(cards.items()),
+        "linked_cards": sum(not card.uri.startswith("data:") for card in cards.values()),
+        "schedule": tuple(getattr(build, "schedule", ())),
+        "event": campaign.event,
+        "email": campaign.email,
+    }
     return render_template(
         env, PREVIEW_TEMPLATE,
+        **_context(social),
         campaign=campaign,
-        email=campaign.email,
-        event=campaign.event,
         long_date=long_date(campaign),
-        email_html=build.email.html,
-        email_dark_html=force_dark(build.email.html),
+        email_html=escape(build.email.html),  # escaped once, shown twice (desktop, mobile)
+        email_dark_html=escape(force_dark(build.email.html)),
         email_size=build.email.size,
         email_text=files.get("email.txt", b"").decode("utf-8"),
-        posts=build.posts,
-        posts_by_platform=[(name, [p for p in build.posts if p.platform == name])
-                           for name in PLATFORMS if any(p.platform == name for p in build.posts)],
-        platform_labels={name: rules.label for name, rules in RULES.items()},
-        cards=cards,
-        linked_cards=sum(not card.uri.startswith("data:") for card in cards.values()),
-        schedule=getattr(build, "schedule", ()),
+        social_section=_social_section(env, social),
         diagnostics=diagnostics,
     )
+
+
+def _context(social: dict[str, Any]) -> dict[str, Any]:
+    """Return the section's values as templates read them: labels and cards by name."""
+    return {**social, "platform_labels": dict(social["platform_labels"]),
+            "cards": dict(social["cards"])}
+
+
+#: The latest posts, cards and schedule section, by its environment and what it shows.
+_SOCIAL: dict[tuple[object, ...], Markup] = {}
+
+
+def _social_section(env: jinja2.Environment, social: dict[str, Any]) -> Markup:
+    """Render the posts, cards and schedule; the same plan and cards give the same section."""
+    # Half the page's rendering, and a rebuild after editing the email changes none of it.
+    # The environment stands for the templates: a changed template makes a new one. Aware
+    # times in one zone compare equal across a fall-back hour, so the moments are keyed too.
+    moments = (social["email"].send_at.astimezone(UTC), *(s.utc for s in social["schedule"]))
+    key = (env, moments, *social.values())
+    if key not in _SOCIAL:
+        html = render_template(env, SOCIAL_TEMPLATE, **_context(social))
+        _SOCIAL.clear()
+        _SOCIAL[key] = Markup(html)
+    return _SOCIAL[key]
