@@ -240,7 +240,7 @@ STAGES = (
     Stage("schedule + exports", _schedule, "schedule.plan_schedule"),
     Stage("checks", _checks, "checks.run_checks"),
     Stage("preview", _preview, "preview.render_preview"),
-    Stage("write (atomic, fsync)", _write),
+    Stage("write (atomic swap)", _write),
 )
 
 

@@ -30,16 +30,16 @@ def test_failure_while_writing_leaves_previous_outputs_and_no_temporary_files(
     outputs.write_outputs(out, {"a.txt": b"old a", "b.txt": b"old b"})
     before = snapshot(out)
     calls = 0
-    real_fsync = os.fsync
+    real_write = os.write
 
-    def failing_fsync(fd: int) -> None:
+    def failing_write(fd: int, data: bytes) -> int:
         nonlocal calls
         calls += 1
         if calls == 2:  # half way: the first new file is written, the second is not
             raise OSError(28, "No space left on device")
-        real_fsync(fd)
+        return real_write(fd, data)
 
-    monkeypatch.setattr(os, "fsync", failing_fsync)
+    monkeypatch.setattr(os, "write", failing_write)
     with pytest.raises(SourceError, match="No space left on device"):
         outputs.write_outputs(out, {"a.txt": b"new a", "b.txt": b"new b"})
     assert snapshot(out) == before
@@ -150,3 +150,18 @@ def test_a_file_behind_a_linked_folder_is_never_linked_into_the_outputs(tmp_path
     assert not (out / "cards").is_symlink()
     assert (out / "cards" / "a.png").stat().st_ino != (outside / "a.png").stat().st_ino
     assert (outside / "a.png").stat().st_nlink == 1
+
+
+def test_short_writes_are_carried_on_and_files_follow_the_umask(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_write = os.write
+    # A write may take less than it is given (a signal, a pipe-like file system): go on.
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data)[:7]))
+    data = bytes(range(256)) * 40
+    old = os.umask(0o027)
+    try:
+        outputs.write_outputs(tmp_path / "camp", {"cards/a.png": data, "b.txt": b"short"})
+    finally:
+        os.umask(old)
+    assert snapshot(tmp_path / "camp") == {"b.txt": b"short", "cards/a.png": data}
+    assert (tmp_path / "camp" / "b.txt").stat().st_mode & 0o777 == 0o640

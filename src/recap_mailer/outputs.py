@@ -54,26 +54,36 @@ def _previous(out_dir: Path, names: Iterable[str],
         root = os.open(out_dir, _FOLDER)
     except OSError:
         return
+    folders: dict[tuple[str, ...], int | None] = {(): root}
+
+    def folder_of(parts: tuple[str, ...]) -> int | None:
+        # Each folder is opened once for all the names in it (cards/ holds dozens).
+        if parts not in folders:
+            above = folder_of(parts[:-1])
+            try:
+                folders[parts] = None if above is None else os.open(parts[-1], _FOLDER,
+                                                                     dir_fd=above)
+            except OSError:
+                folders[parts] = None
+        return folders[parts]
+
     try:
         for name in names:
             parts = _safe_relative(name).parts
-            opened: list[int] = []
+            folder = folder_of(parts[:-1])
+            if folder is None:
+                continue
             try:
-                folder = root
-                for part in parts[:-1]:
-                    folder = os.open(part, _FOLDER, dir_fd=folder)
-                    opened.append(folder)
                 with os.fdopen(os.open(parts[-1], _FILE, dir_fd=folder), "rb") as file:
                     info = os.fstat(file.fileno())
                     if stat.S_ISREG(info.st_mode):
                         yield name, file, info, folder, parts[-1]
             except OSError:
                 continue
-            finally:
-                for descriptor in opened:
-                    os.close(descriptor)
     finally:
-        os.close(root)
+        for descriptor in folders.values():
+            if descriptor is not None:
+                os.close(descriptor)
 
 
 def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> None:
@@ -82,29 +92,28 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> None:
     parent = out_dir.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
-        staging.chmod(0o755)  # mkdtemp makes it private; outputs are for sharing.
+        staging = tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent)
+        os.chmod(staging, 0o755)  # mkdtemp makes it private; outputs are for sharing.
     except OSError as exc:
         message = f"cannot create the output folder: {exc.strerror}"
         raise single_error(str(out_dir), message) from None
     try:
-        for name in files:
-            staging.joinpath(*_safe_relative(name).parts).parent.mkdir(parents=True,
-                                                                        exist_ok=True)
-        # A file the last build wrote with the very same bytes is linked, not written again:
-        # it is already safely on disk, so there is nothing to copy or flush.
-        linked = {name for name, file, info, folder, leaf in _previous(out_dir, sorted(files))
-                  if _link_if_same(file, info, folder, leaf, files[name],
-                                   staging.joinpath(*_safe_relative(name).parts))}
-        for name, data in sorted(files.items()):
-            if name in linked:
-                continue
-            target = staging.joinpath(*_safe_relative(name).parts)
-            with open(target, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        _swap(staging, out_dir)
+        targets = {name: os.path.join(staging, *_safe_relative(name).parts)
+                   for name in sorted(files)}
+        for folder in sorted({os.path.dirname(target) for target in targets.values()}):
+            os.makedirs(folder, exist_ok=True)
+        # A file the last build wrote with the very same bytes is linked, not written again.
+        linked = {name for name, file, info, folder, leaf in _previous(out_dir, targets)
+                  if _link_if_same(file, info, folder, leaf, files[name], targets[name])}
+        # Not flushed to disk one by one (fsync took a tenth of a rebuild): every output is
+        # made again, byte for byte, from the source, and whatever a power cut leaves half
+        # written the next build neither keeps (cards are checked against their stamps) nor
+        # links (files are compared byte for byte). The swap below is what keeps a failed
+        # build from touching the last outputs.
+        for name, target in targets.items():
+            if name not in linked:
+                _write_new(target, files[name])
+        _swap(Path(staging), out_dir)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):
@@ -112,8 +121,19 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> None:
         raise
 
 
+def _write_new(path: str, data: bytes) -> None:
+    """Write a new file in the staging folder (never through a link planted there)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
+
+
 def _link_if_same(file: BinaryIO, info: os.stat_result, folder: int, leaf: str, data: bytes,
-                  target: Path) -> bool:
+                  target: str) -> bool:
     """Hard-link an earlier output at ``target`` if it is ours and holds exactly ``data``."""
     # Only a file this user owns: a link shares the file, and its owner could edit it later.
     if info.st_uid != os.geteuid() or info.st_size != len(data) or file.read() != data:
@@ -124,7 +144,7 @@ def _link_if_same(file: BinaryIO, info: os.stat_result, folder: int, leaf: str, 
     except OSError:
         return False
     if (linked.st_ino, linked.st_dev) != (info.st_ino, info.st_dev):
-        target.unlink()  # the name was swapped for another file after it was compared
+        os.unlink(target)  # the name was swapped for another file after it was compared
         return False
     return True
 
