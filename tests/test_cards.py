@@ -564,7 +564,7 @@ def test_a_build_that_fails_stops_its_helper(monkeypatch: pytest.MonkeyPatch) ->
         forked.extend([helper[0]] if helper else [])
         return helper
 
-    def broken(_: object) -> None:
+    def broken(*_: object) -> None:
         raise RuntimeError("the email failed")
 
     monkeypatch.setattr(cards_module, "_fork_drawing", recorded)

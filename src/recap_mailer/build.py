@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC
 from pathlib import Path
 
+from jinja2 import Environment
+
 from recap_mailer.cards import CardsInProgress, card_paths
 from recap_mailer.checks import GMAIL_CLIP_BYTES as GMAIL_CLIP_BYTES  # re-exported
 from recap_mailer.checks import Finding, all_findings, report_json, run_checks
@@ -112,14 +114,14 @@ def plan_social(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...], dic
     return _SOCIAL[key]
 
 
-def render_mail(loaded: Loaded) -> tuple[RenderedEmail, str]:
+def render_mail(loaded: Loaded, env: Environment | None = None) -> tuple[RenderedEmail, str]:
     """Render the email and its text twin, after checking every value bound for a header."""
     # Header values are checked before anything is rendered, pointing into recap.yaml.
     problems = header_problems(loaded.campaign)
     if problems:
         raise SourceError([loaded.source.diagnostic(at, "error", f"{format_path(at)}: {problem}")
                            for at, problem in problems])
-    env = make_environment(loaded.source.directory)
+    env = env or make_environment(loaded.source.directory)
     return render_email(loaded.campaign, env), render_text(loaded.campaign, env)
 
 
@@ -131,13 +133,13 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None,
     # draws the others while the email renders here (only from a process of one thread).
     cards = CardsInProgress(loaded.campaign, previous, helper=helper)
     try:
-        email, text = render_mail(loaded)
+        env = make_environment(loaded.source.directory)  # looks at every template: once a build
+        email, text = render_mail(loaded, env)
         posts, slots, social_files = plan_social(loaded)
         drawn = cards.result()
     except BaseException:
         cards.cancel()
         raise
-    env = make_environment(loaded.source.directory)
     warnings = list(loaded.warnings)
     if email.layout.compact:
         listed = len(email.layout.compact) - len(email.layout.omitted)

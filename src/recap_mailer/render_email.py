@@ -6,6 +6,7 @@ import logging
 import re
 import sys
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
@@ -224,7 +225,6 @@ _FETCHES = (
 )
 #: Addresses by scheme, found where an attribute or url() would load them.
 _LOADED_SCHEMES = {"file:": "a file: address", "http:": "an insecure http: address"}
-_SCHEME = re.compile(r"file:|http:", re.IGNORECASE)
 
 
 def _check_offline(html: str, template: str) -> None:
@@ -232,12 +232,24 @@ def _check_offline(html: str, template: str) -> None:
     found = [what for pattern, what in _FETCHES if pattern.search(html)]
     # Each scheme is found first, then what comes before it is read backwards: a pattern that
     # searched the whole email for an attribute followed by a scheme took 2 ms a scheme.
-    loaded = {match[0].lower() for match in _SCHEME.finditer(html) if _loads(html, match.start())}
+    loaded = {scheme for scheme, at in _schemes(html) if _loads(html, at)}
     found += [what for scheme, what in _LOADED_SCHEMES.items() if scheme in loaded]
     problems = [Diagnostic(template, 0, 0, "error", f"the email contains {what}")
                 for what in found]
     if problems:
         raise SourceError(problems)
+
+
+def _schemes(html: str) -> Iterator[tuple[str, int]]:
+    """Yield each file: or http: in ``html`` (any case), with where it starts."""
+    # Every colon is found by str.find and the four letters before it compared: a
+    # case-insensitive pattern over the whole email took a millisecond.
+    colon = html.find(":")
+    while colon >= 0:
+        scheme = html[max(0, colon - 4):colon + 1].lower()
+        if scheme in _LOADED_SCHEMES:
+            yield scheme, colon - 4
+        colon = html.find(":", colon + 1)
 
 
 def _loads(html: str, at: int) -> bool:

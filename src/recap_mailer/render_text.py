@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -64,9 +65,14 @@ def tidy(text: str, width: int = WIDTH) -> str:
     """Wrap every line, strip trailing spaces, keep at most one blank line in a row."""
     lines: list[str] = []
     for line in text.replace("\r\n", "\n").split("\n"):
-        lines.extend(wrap(line, width))
+        lines.extend(_wrapped(line, width))
     joined = _BLANK_RUN.sub("\n\n", "\n".join(lines))
     return joined.strip("\n") + "\n"
+
+
+@lru_cache(maxsize=4096)  # an edit changes a paragraph or two; the others wrap as before
+def _wrapped(line: str, width: int) -> tuple[str, ...]:
+    return tuple(wrap(line, width))
 
 
 def wrap(line: str, width: int = WIDTH) -> list[str]:
