@@ -169,8 +169,8 @@ def _files(ctx: dict[str, Any]) -> dict[str, bytes]:
         files.update(ctx["cards"])
     if isinstance(ctx.get("exports"), dict):
         files.update(ctx["exports"])
-    if isinstance(ctx.get("preview"), str):
-        files["preview.html"] = ctx["preview"].encode()
+    if isinstance(ctx.get("preview"), bytes):
+        files["preview.html"] = ctx["preview"]
     return files
 
 

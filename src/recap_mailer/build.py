@@ -164,7 +164,7 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None,
     files["report.json"] = report_json(loaded.campaign.slug, report).encode("utf-8")
     # The preview shows every other output, so it is rendered last.
     preview = render_preview(build, env, report)
-    return replace(build, files={**files, "preview.html": preview.encode("utf-8")})
+    return replace(build, files={**files, "preview.html": preview})
 
 
 def build_campaign(campaign_dir: Path, *, strict: bool = False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import secrets
 import struct
 from dataclasses import dataclass
 from datetime import UTC
@@ -41,6 +42,7 @@ class Card:
     uri: str
     width: int
     height: int
+    embedded: bool = True  # in the page, or linked from cards/ beside it
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -48,19 +50,46 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
-@lru_cache(maxsize=256)  # the same cards come back in every rebuild
-def data_uri(png: bytes) -> Markup:
+def data_uri(png: bytes) -> str:
     """Embed a PNG in the page, so the page is one file that opens anywhere."""
-    # Markup: base64 has nothing to escape, and scanning a megabyte of it for "<" and "&" on
-    # every rebuild was most of the page's rendering.
-    return Markup("data:image/png;base64," + base64.b64encode(png).decode("ascii"))
+    return _data_uri(png).decode("ascii")
+
+
+@lru_cache(maxsize=256)  # the same cards come back in every rebuild
+def _data_uri(png: bytes) -> bytes:
+    return b"data:image/png;base64," + base64.b64encode(png)
+
+
+# The page's largest pieces (card images, the email in its frames) are rendered as markers and
+# put in as bytes afterwards: through Jinja and str.encode, a megabyte of base64 was most of
+# the page's time. The marker holds a secret of this process, so no text from a source can
+# ever be taken for one.
+_MARKER = f"splice-{secrets.token_hex(16)}-"
+_MARKED = re.compile(re.escape(_MARKER).encode("ascii") + rb"(\d+)\.")
+
+
+class _Splices:
+    """The pieces of one page put in as bytes, each behind its marker."""
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+
+    def add(self, piece: bytes) -> Markup:
+        """Return the marker that stands for ``piece`` (bytes already fit for the page)."""
+        self.pieces.append(piece)
+        return Markup(f"{_MARKER}{len(self.pieces) - 1}.")
+
+    def fill(self, page: str) -> bytes:
+        """Return the page as UTF-8 with every marker replaced by its piece."""
+        return _MARKED.sub(lambda m: self.pieces[int(m[1])], page.encode("utf-8"))
 
 
 def render_preview(build: Any, env: jinja2.Environment,
-                   diagnostics: tuple[Diagnostic, ...] = ()) -> str:
+                   diagnostics: tuple[Diagnostic, ...] = ()) -> bytes:
     """Render preview.html from a build's outputs (the email, its text, posts, cards...)."""
     campaign = build.campaign
     files: dict[str, bytes] = build.files
+    splices = _Splices()
     # Each card is embedded once, as a CSS class that posts and the gallery share: as <img>
     # data URIs, the sample's 35 posts would carry 45 copies of 10 cards (5 MB).
     cards: dict[str, Card] = {}
@@ -69,7 +98,8 @@ def render_preview(build: Any, env: jinja2.Environment,
         if name.startswith("cards/") and name.endswith(".png"):
             embed = len(data) <= room
             room -= len(data) if embed else 0
-            cards[name] = Card(f"card-{i}", data_uri(data) if embed else name, *_png_size(data))
+            uri = splices.add(_data_uri(data)) if embed else name
+            cards[name] = Card(f"card-{i}", uri, *_png_size(data), embedded=embed)
     # What the posts, cards and schedule section shows, as a key (tuples) for _social_section.
     social = {
         "posts": build.posts,
@@ -78,23 +108,25 @@ def render_preview(build: Any, env: jinja2.Environment,
             for name in PLATFORMS if any(p.platform == name for p in build.posts)),
         "platform_labels": tuple((name, rules.label) for name, rules in RULES.items()),
         "cards": tuple(cards.items()),
-        "linked_cards": sum(not card.uri.startswith("data:") for card in cards.values()),
+        "linked_cards": sum(not card.embedded for card in cards.values()),
         "schedule": tuple(getattr(build, "schedule", ())),
         "event": campaign.event,
         "email": campaign.email,
     }
-    return render_template(
+    page = render_template(
         env, PREVIEW_TEMPLATE,
         **_context(social),
         campaign=campaign,
         long_date=long_date(campaign),
-        email_html=escape(build.email.html),  # escaped once, shown twice (desktop, mobile)
-        email_dark_html=escape(force_dark(build.email.html)),
+        # Escaped and encoded once each, shown twice (desktop, mobile).
+        email_html=splices.add(escape(build.email.html).encode("utf-8")),
+        email_dark_html=splices.add(escape(force_dark(build.email.html)).encode("utf-8")),
         email_size=build.email.size,
         email_text=files.get("email.txt", b"").decode("utf-8"),
         social_section=_social_section(env, social),
         diagnostics=diagnostics,
     )
+    return splices.fill(page)
 
 
 def _context(social: dict[str, Any]) -> dict[str, Any]:
