@@ -86,6 +86,7 @@ def test_each_family_comes_from_the_package_its_version_is_read_from() -> None:
     for family, package in fonts.PACKAGES.items():
         folder = Path(str(resources.files(package)))
         path = fonts.original_path(family)
+        assert path == fontpkg.path(family)  # the file fontpkg's own registry would choose
         assert folder in path.parents
         version, files = versions[family]
         assert fontpkg.family(family).version == version

@@ -9,7 +9,8 @@ import pytest
 
 from conftest import CASES
 from helpers import Page
-from recap_mailer.build import GMAIL_CLIP_BYTES, build_campaign
+from recap_mailer.build import build_campaign
+from recap_mailer.checks import GMAIL_CLIP_BYTES
 from recap_mailer.render_email import EMAIL_BUDGET_BYTES
 
 

@@ -7,25 +7,26 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC
 from pathlib import Path
-
-from jinja2 import Environment
+from typing import TYPE_CHECKING
 
 from recap_mailer.cards import CardsInProgress, card_paths
-from recap_mailer.checks import GMAIL_CLIP_BYTES as GMAIL_CLIP_BYTES  # re-exported
-from recap_mailer.checks import Finding, all_findings, report_json, run_checks
 from recap_mailer.errors import Diagnostic, RecapError, SourceError, single_error
 from recap_mailer.exports import schedule_files
-from recap_mailer.message import build_message, header_problems
 from recap_mailer.model import Campaign
 from recap_mailer.outputs import read_previous
-from recap_mailer.preview import render_preview
-from recap_mailer.render_email import RenderedEmail, render_email
-from recap_mailer.render_text import render_text
 from recap_mailer.schedule import ScheduleError, Slot, build_clock, plan_schedule
 from recap_mailer.social import Post, PostFitError, compose_posts, post_files
 from recap_mailer.source import SOURCE_NAME, Source, format_path, read_source
-from recap_mailer.templating import make_environment
 from recap_mailer.validate import validate
+
+# The email's machinery (Jinja, MRML, premailer and cssutils, lxml, the checks) is imported
+# where it is used, after render_campaign has set its card helper drawing: a first build's
+# helper starts a fifth sooner, and `recap-mailer check`'s source errors come sooner too.
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from recap_mailer.checks import Finding
+    from recap_mailer.render_email import RenderedEmail
 
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
@@ -54,6 +55,8 @@ class Build:
     @property
     def report(self) -> tuple[Finding, ...]:
         """Return the source's advisories and the checks' findings, group by group."""
+        from recap_mailer.checks import all_findings
+
         return all_findings(self.warnings, self.findings)
 
 
@@ -116,6 +119,11 @@ def plan_social(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...], dic
 
 def render_mail(loaded: Loaded, env: Environment | None = None) -> tuple[RenderedEmail, str]:
     """Render the email and its text twin, after checking every value bound for a header."""
+    from recap_mailer.message import header_problems
+    from recap_mailer.render_email import render_email
+    from recap_mailer.render_text import render_text
+    from recap_mailer.templating import make_environment
+
     # Header values are checked before anything is rendered, pointing into recap.yaml.
     problems = header_problems(loaded.campaign)
     if problems:
@@ -133,10 +141,16 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None,
     # draws the others while the email renders here (only from a process of one thread).
     cards = CardsInProgress(loaded.campaign, previous, helper=helper)
     try:
+        from recap_mailer.checks import report_json, run_checks
+        from recap_mailer.message import build_message
+        from recap_mailer.preview import render_preview
+        from recap_mailer.templating import make_environment
+
         env = make_environment(loaded.source.directory)  # looks at every template: once a build
         email, text = render_mail(loaded, env)
+        message = build_message(loaded.campaign, text, email.html)
         posts, slots, social_files = plan_social(loaded)
-        drawn = cards.result()
+        drawn = cards.result()  # everything that needs no card is made before waiting
     except BaseException:
         cards.cancel()
         raise
@@ -153,7 +167,7 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None,
         "email.mjml": email.mjml.encode("utf-8"),
         "email.html": email.html.encode("utf-8"),
         "email.txt": text.encode("utf-8"),
-        "email.eml": build_message(loaded.campaign, text, email.html),
+        "email.eml": message,
         **social_files,
         **drawn,
     }
