@@ -214,3 +214,14 @@ def test_folding_only_inserts_line_breaks(text: str) -> None:
     pieces = fold(line).split("\r\n ")
     assert "".join(pieces) == line
     assert all(len(p.encode("utf-8")) < 75 for p in pieces)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="a\\^,", min_size=75, max_size=400))
+def test_ascii_lines_fold_by_slicing_as_by_counting(text: str) -> None:
+    # Slicing is the fast way for ASCII lines; counting octets a character at a time is the
+    # general one, whose output icalendar's matches (test above). Both must cut alike,
+    # escapes included.
+    from recap_mailer.ical import _fold_ascii, _fold_chars
+
+    assert _fold_ascii(text) == _fold_chars(text)

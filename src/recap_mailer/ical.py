@@ -56,6 +56,12 @@ def utc_offset(offset: timedelta) -> str:
 
 def fold(line: str) -> str:
     """Fold a content line into pieces of fewer than 75 octets, each after the first indented."""
+    # A character an octet (most lines) is cut by slicing; otherwise octets are counted.
+    return _fold_ascii(line) if line.isascii() else _fold_chars(line)
+
+
+def _fold_chars(line: str) -> str:
+    """Fold any line, counting each character's octets in UTF-8."""
     pieces: list[str] = []
     current: list[str] = []
     used = 0
@@ -71,6 +77,21 @@ def fold(line: str) -> str:
         used += size
     if current:
         pieces.append("".join(current))
+    return "\r\n ".join(pieces)
+
+
+def _fold_ascii(line: str) -> str:
+    """Fold an ASCII line exactly as _fold_chars does, a slice at a time."""
+    width = FOLD_OCTETS - 1
+    pieces = []
+    start = 0
+    while len(line) - start > width:
+        end = start + width
+        if line[end - 1] in "\\^":
+            end -= 1  # the escape starts the next piece (see _fold_chars)
+        pieces.append(line[start:end])
+        start = end
+    pieces.append(line[start:])
     return "\r\n ".join(pieces)
 
 
