@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from recap_mailer.model import Utm
 
 
+@lru_cache(maxsize=4096)  # the email, its text and the posts ask for the same links every build
 def with_utm(url: str, utm: Utm, content: str | None = None, *, source: str | None = None,
              medium: str | None = None) -> str:
     """Return ``url`` with utm_* parameters added; mailto: links and merge tags are untouched."""

@@ -237,6 +237,7 @@ _FETCHES = (
 )
 #: Addresses by scheme, found where an attribute or url() would load them.
 _LOADED_SCHEMES = {"file:": "a file: address", "http:": "an insecure http: address"}
+_SCHEME_END = re.compile(r"[eEpP]:")  # the last letter of file: or http:, and the colon
 
 
 def _check_offline(html: str, template: str) -> None:
@@ -254,14 +255,13 @@ def _check_offline(html: str, template: str) -> None:
 
 def _schemes(html: str) -> Iterator[tuple[str, int]]:
     """Yield each file: or http: in ``html`` (any case), with where it starts."""
-    # Every colon is found by str.find and the four letters before it compared: a
+    # Each "e:" or "p:" is found and the four letters before its colon compared: a
     # case-insensitive pattern over the whole email took a millisecond.
-    colon = html.find(":")
-    while colon >= 0:
+    for match in _SCHEME_END.finditer(html):
+        colon = match.end() - 1
         scheme = html[max(0, colon - 4):colon + 1].lower()
         if scheme in _LOADED_SCHEMES:
             yield scheme, colon - 4
-        colon = html.find(":", colon + 1)
 
 
 def _loads(html: str, at: int) -> bool:

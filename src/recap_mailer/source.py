@@ -26,6 +26,17 @@ _PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2
 class _NoImplicitResolver(yaml.resolver.BaseResolver):
     """Resolve nothing implicitly: we type plain scalars ourselves (no sexagesimal 9:30 == 570)."""
 
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        # With no implicit or path resolvers, what BaseResolver.resolve works out every time.
+        return _DEFAULT_TAGS[kind]
+
+
+_DEFAULT_TAGS = {
+    yaml.ScalarNode: yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG,
+    yaml.SequenceNode: yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+    yaml.MappingNode: yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+}
+
 
 class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
                 yaml.composer.Composer, _NoImplicitResolver):
