@@ -674,11 +674,17 @@ class CardsInProgress:
         if self._helper is not None:
             pid, pipe = self._helper
             self._helper = None
-            with os.fdopen(pipe, "rb") as reader:
-                data = reader.read()
+            received: dict[str, bytes] = {}
+            # One (inputs, card) pickle at a time, read straight from the pipe, rather than
+            # the whole batch in one buffer beside its unpickled cards.
+            with os.fdopen(pipe, "rb") as reader, \
+                    contextlib.suppress(EOFError, pickle.UnpicklingError):
+                while True:
+                    key, png = pickle.load(reader)  # our own child's output
+                    received[key] = png
             _, status = os.waitpid(pid, 0)
-            if status == 0 and data:
-                _DRAWN.update(pickle.loads(data))  # our own child's output
+            if status == 0:
+                _DRAWN.update(received)
             # Whatever the helper did not deliver is drawn here, below.
         return render_cards(self.campaign, self.previous)
 
@@ -738,9 +744,10 @@ def _fork_drawing(campaign: Campaign, items: list[tuple[Quote, tuple[int, int]]]
     status = 1
     try:
         os.close(reading)
-        drawn = {card_inputs(q, campaign, s): render_card(q, campaign, s) for q, s in items}
         with os.fdopen(writing, "wb") as writer:
-            writer.write(pickle.dumps(drawn))
+            for quote, size in items:
+                drawn = render_card(quote, campaign, size)
+                pickle.dump((card_inputs(quote, campaign, size), drawn), writer)
         status = 0
     finally:
         os._exit(status)

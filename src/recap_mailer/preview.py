@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import re
 import secrets
 import struct
@@ -55,7 +56,7 @@ def data_uri(png: bytes) -> str:
     return _data_uri(png).decode("ascii")
 
 
-@lru_cache(maxsize=256)  # the same cards come back in every rebuild
+@lru_cache(maxsize=16)  # the sample's cards come back in every rebuild; hundreds would not fit
 def _data_uri(png: bytes) -> bytes:
     return b"data:image/png;base64," + base64.b64encode(png)
 
@@ -72,16 +73,28 @@ class _Splices:
     """The pieces of one page put in as bytes, each behind its marker."""
 
     def __init__(self) -> None:
-        self.pieces: list[bytes] = []
+        # Each piece is bytes fit for the page, or a card (PNG) to put in as a data URI.
+        self.pieces: list[tuple[bytes, bool]] = []
 
-    def add(self, piece: bytes) -> Markup:
-        """Return the marker that stands for ``piece`` (bytes already fit for the page)."""
-        self.pieces.append(piece)
+    def add(self, piece: bytes, *, card: bool = False) -> Markup:
+        """Return the marker that stands for ``piece``; a ``card`` goes in as a data URI."""
+        self.pieces.append((piece, card))
         return Markup(f"{_MARKER}{len(self.pieces) - 1}.")
 
     def fill(self, page: str) -> bytes:
         """Return the page as UTF-8 with every marker replaced by its piece."""
-        return _MARKED.sub(lambda m: self.pieces[int(m[1])], page.encode("utf-8"))
+        # Written piece by piece into one buffer: a card's data URI is made as it is written,
+        # so hundreds of cards are never held as base64 beside the page they go into.
+        data = memoryview(page.encode("utf-8"))
+        out = io.BytesIO()
+        at = 0
+        for match in _MARKED.finditer(data):
+            out.write(data[at:match.start()])
+            piece, card = self.pieces[int(match[1])]
+            out.write(_data_uri(piece) if card else piece)
+            at = match.end()
+        out.write(data[at:])
+        return out.getvalue()
 
 
 def render_preview(build: Any, env: jinja2.Environment,
@@ -98,7 +111,7 @@ def render_preview(build: Any, env: jinja2.Environment,
         if name.startswith("cards/") and name.endswith(".png"):
             embed = len(data) <= room
             room -= len(data) if embed else 0
-            uri = splices.add(_data_uri(data)) if embed else name
+            uri = splices.add(data, card=True) if embed else name
             cards[name] = Card(f"card-{i}", uri, *_png_size(data), embedded=embed)
     # What the posts, cards and schedule section shows, as a key (tuples) for _social_section.
     social = {
