@@ -589,3 +589,36 @@ def test_no_helper_is_forked_beside_other_threads() -> None:
     finally:
         stop.set()
         other.join()
+
+
+@pytest.mark.usefixtures("may_fork")
+def test_with_many_cards_left_both_processes_draw_and_meet(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from recap_mailer import cards as cards_module
+
+    campaign = load_campaign(CASES["soc23-day1"]).campaign
+    clear_caches()
+    expected = render_cards(campaign)
+    clear_caches()
+    parent = os.getpid()
+    drawn_here: list[str] = []
+    real = cards_module.render_card
+
+    def recorded(q: Quote, c: Campaign, s: tuple[int, int]) -> bytes:
+        if os.getpid() == parent:
+            drawn_here.append(f"{q.id}-{s[0]}x{s[1]}")
+        return real(q, c, s)
+
+    monkeypatch.setattr(cards_module, "render_card", recorded)
+    work = cards_module.CardsInProgress(campaign, helper=True)
+    todo = [f"{q.id}-{s[0]}x{s[1]}" for q, s in work._todo]
+    assert work._helper is not None and len(todo) >= cards_module.SHARE_FROM
+    pid = work._helper[0]
+    # Asked at once, with every card still to draw: this process draws from the last card
+    # backwards, the helper from the first, and nothing is drawn twice here.
+    assert work.result() == expected
+    assert reaped(pid)
+    assert 0 < len(drawn_here) < len(todo)
+    assert drawn_here == todo[::-1][:len(drawn_here)]

@@ -15,12 +15,13 @@ and only the chosen sizes are measured for real.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import json
 import os
-import pickle
 import re
+import select
 import signal
 import struct
 import threading
@@ -654,39 +655,74 @@ def render_cards(campaign: Campaign, previous: Mapping[str, bytes] | None = None
     return cards
 
 
+#: Cards left to the helper when this process is free, from which it draws some of them
+#: too: Pillow and the fonts cost this process a few cards' time before its first.
+SHARE_FROM = 6
+
+
 class CardsInProgress:
     """Cards being drawn, by a helper process if allowed: ``result()`` gives them all."""
 
-    # The helper draws every card still to draw while the caller renders the email on the
-    # other core; the caller then never loads Pillow or the fonts itself. A first build of the
-    # sample is about 90 ms faster. If the helper fails, its cards are drawn here instead.
+    # The helper draws the cards still to draw, first to last, while the caller renders the
+    # email on the other core. When the caller asks for them and many are left (hundreds of
+    # quotes), it draws from the last backwards until the two meet; otherwise it waits, and
+    # never loads Pillow or the fonts. If the helper fails, its cards are drawn here instead.
 
     def __init__(self, campaign: Campaign, previous: Mapping[str, bytes] | None = None,
                  *, helper: bool = False) -> None:
         self.campaign, self.previous = campaign, previous
         self._helper: tuple[int, int] | None = None  # the helper's pid and its pipe
-        todo = _to_draw(campaign, previous) if helper else []
-        if len(todo) >= 2 and _may_fork():
-            self._helper = _fork_drawing(campaign, todo)
+        self._todo = _to_draw(campaign, previous) if helper else []
+        if len(self._todo) >= 2 and _may_fork():
+            self._helper = _fork_drawing(campaign, self._todo)
 
     def result(self) -> dict[str, bytes]:
-        """Wait for the helper, draw anything it did not, and return every card."""
+        """Wait for the helper (or share its work), draw anything left, and return every card."""
         if self._helper is not None:
             pid, pipe = self._helper
             self._helper = None
-            received: dict[str, bytes] = {}
-            # One (inputs, card) pickle at a time, read straight from the pipe, rather than
-            # the whole batch in one buffer beside its unpickled cards.
-            with os.fdopen(pipe, "rb") as reader, \
-                    contextlib.suppress(EOFError, pickle.UnpicklingError):
-                while True:
-                    key, png = pickle.load(reader)  # our own child's output
-                    received[key] = png
-            _, status = os.waitpid(pid, 0)
-            if status == 0:
-                _DRAWN.update(received)
-            # Whatever the helper did not deliver is drawn here, below.
+            try:
+                _DRAWN.update(self._share(pipe))
+            finally:
+                os.close(pipe)
+                # Once the two meet, the helper may be drawing a card already drawn here.
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            # Whatever neither drew (a helper that failed) is drawn here, below.
         return render_cards(self.campaign, self.previous)
+
+    def _share(self, pipe: int) -> dict[str, bytes]:
+        """Take the helper's cards as they come, drawing from the other end if many are left."""
+        left = collections.deque(self._todo)  # the helper sends them in this order
+        done: dict[str, bytes] = {}
+        helping = True
+
+        def receive(wait: bool) -> None:
+            nonlocal helping
+            while helping and left and (wait or select.select([pipe], [], [], 0)[0]):
+                card = _receive_card(pipe)
+                if card is None:
+                    helping = False  # the helper stopped: what is left is drawn here
+                    return
+                done[card[0]] = card[1]
+                left.popleft()
+
+        receive(wait=False)
+        if len(left) < SHARE_FROM:
+            receive(wait=True)
+        shared = bool(left)
+        while left:
+            quote, size = left.pop()
+            done[card_inputs(quote, self.campaign, size)] = render_card(quote, self.campaign, size)
+            receive(wait=False)
+        if shared:
+            # Drawn here only to share the work: the sized fonts and layouts it kept (megabytes
+            # for hundreds of cards) are let go before the rest of the build.
+            _LAID_OUT.clear()
+            _set_text.cache_clear()
+            fonts.font.cache_clear()
+        return done
 
     def cancel(self) -> None:
         """Stop the helper, if the build failed before its cards were wanted."""
@@ -729,8 +765,14 @@ def _may_fork() -> bool:
 
 def _fork_drawing(campaign: Campaign, items: list[tuple[Quote, tuple[int, int]]],
                   ) -> tuple[int, int] | None:
-    """Fork a helper that draws ``items`` and sends them back, pickled, through a pipe."""
+    """Fork a helper that draws ``items`` and sends them back, one by one, through a pipe."""
     reading, writing = os.pipe()
+    # Room for several cards: a helper blocked on a full pipe would wait while the parent
+    # draws its share (Linux; elsewhere the default size).
+    with contextlib.suppress(ImportError, AttributeError, OSError):
+        import fcntl
+
+        fcntl.fcntl(writing, fcntl.F_SETPIPE_SZ, 1 << 20)
     try:
         pid = os.fork()
     except OSError:
@@ -744,13 +786,46 @@ def _fork_drawing(campaign: Campaign, items: list[tuple[Quote, tuple[int, int]]]
     status = 1
     try:
         os.close(reading)
-        with os.fdopen(writing, "wb") as writer:
-            for quote, size in items:
-                drawn = render_card(quote, campaign, size)
-                pickle.dump((card_inputs(quote, campaign, size), drawn), writer)
+        for quote, size in items:
+            png = render_card(quote, campaign, size)
+            key = card_inputs(quote, campaign, size).encode("utf-8")
+            _write_all(writing, struct.pack(">II", len(key), len(png)) + key + png)
         status = 0
     finally:
         os._exit(status)
+
+
+# Between the helper and its parent, each card is its inputs and its PNG, each after its
+# length: read exactly, with no read-ahead, so select() tells truly whether one is waiting.
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view):]
+
+
+def _read_exactly(descriptor: int, size: int) -> bytes | None:
+    chunks, wanted = [], size
+    while wanted:
+        chunk = os.read(descriptor, min(wanted, 1 << 20))
+        if not chunk:
+            return None  # the helper ended in the middle: nothing of this card is used
+        chunks.append(chunk)
+        wanted -= len(chunk)
+    return b"".join(chunks)
+
+
+def _receive_card(descriptor: int) -> tuple[str, bytes] | None:
+    """Read the helper's next card (inputs, PNG); None when it has sent its last."""
+    header = _read_exactly(descriptor, 8)
+    if header is None:
+        return None
+    key_size, png_size = struct.unpack(">II", header)
+    key, png = _read_exactly(descriptor, key_size), _read_exactly(descriptor, png_size)
+    if key is None or png is None:
+        return None
+    return key.decode("utf-8"), png
 
 
 def _stamped_with(png: bytes, inputs: str) -> bool:
