@@ -595,6 +595,7 @@ def test_no_helper_is_forked_beside_other_threads() -> None:
 def test_with_many_cards_left_both_processes_draw_and_meet(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import os
+    import time
 
     from recap_mailer import cards as cards_module
 
@@ -609,6 +610,7 @@ def test_with_many_cards_left_both_processes_draw_and_meet(
     def recorded(q: Quote, c: Campaign, s: tuple[int, int]) -> bytes:
         if os.getpid() == parent:
             drawn_here.append(f"{q.id}-{s[0]}x{s[1]}")
+            time.sleep(0.3)  # slower here, so the helper surely delivers some meanwhile
         return real(q, c, s)
 
     monkeypatch.setattr(cards_module, "render_card", recorded)

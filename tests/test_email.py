@@ -45,6 +45,15 @@ def test_email_matches_golden(case: str, builds: dict, golden) -> None:
 
 
 @pytest.mark.parametrize("case", list(CASES))
+def test_preview_matches_golden(case: str, builds: dict, golden) -> None:
+    # Every byte of the reviewer's page but the card images (their PNGs have tests of their
+    # own, and a stamp that changes with the drawing code).
+    page = builds[case].files["preview.html"].decode("utf-8").replace(f"{ROOT}/", "")
+    golden.check(case, "preview.html", re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+",
+                                              "data:image/png;base64,(card)", page))
+
+
+@pytest.mark.parametrize("case", list(CASES))
 def test_build_is_byte_identical_twice(case: str, builds: dict) -> None:
     from recap_mailer import cards, templating
 
@@ -225,8 +234,8 @@ def test_reused_environment_sees_edited_and_added_templates(tmp_path: Path) -> N
 
 
 #: Every golden file a test writes and compares, by case; a file nothing checks is stale.
-GOLDEN_NAMES = {"email.mjml", "email.html", "email.txt", "email.eml", "posts.json",
-                "schedule.json", "schedule.csv"}
+GOLDEN_NAMES = {"email.mjml", "email.html", "email.txt", "email.eml", "preview.html",
+                "posts.json", "schedule.json", "schedule.csv"}
 
 
 def test_golden_files_are_exactly_those_the_tests_check() -> None:

@@ -166,3 +166,17 @@ def test_an_address_far_from_its_attribute_is_still_found(canary: Canary, tmp_pa
     expected = "a file: address" if "file:" in attribute else "an insecure http: address"
     assert [d.message for d in exc.value.diagnostics] == [f"the email contains {expected}"]
     assert canary.requests == []
+
+
+def test_an_address_written_as_character_references_is_found_after_inlining(
+        tmp_path: Path) -> None:
+    # MRML passes "&#102;ile:" through as written; inlining (lxml) writes it as "file:".
+    campaign = tmp_path / "encoded"
+    shutil.copytree(CASES["minimal"], campaign)
+    (campaign / "templates" / "partials").mkdir(parents=True)
+    (campaign / "templates" / "partials" / "footer.mjml").write_text(
+        '<mj-section><mj-column><mj-raw><img src="&#102;ile:///etc/passwd" alt="">'
+        "</mj-raw></mj-column></mj-section>\n", encoding="utf-8")
+    with pytest.raises(SourceError) as exc:
+        build_campaign(campaign)
+    assert [d.message for d in exc.value.diagnostics] == ["the email contains a file: address"]

@@ -99,3 +99,31 @@ def test_past_its_image_budget_the_preview_links_cards_instead_of_carrying_them(
     linked = re.findall(r'background-image: url\("(cards/[^"]+)"\)', html)
     assert linked == cards[3:]
     assert "7 of 10 cards are linked from the <code>cards/</code> folder" in html
+
+
+def test_an_email_under_the_budget_only_once_inlined_is_sent_in_full(tmp_path: Path) -> None:
+    # Hidden padding written as character references (a preheader trick) is three times
+    # longer in the compiled HTML than once inlined, which writes the characters themselves.
+    import shutil
+
+    from recap_mailer.build import load_campaign
+    from recap_mailer.render_email import FULL, _compiled, inline_css, render_email
+    from recap_mailer.templating import make_environment
+
+    campaign_dir = tmp_path / "padded"
+    shutil.copytree(CASES["minimal"], campaign_dir)
+    (campaign_dir / "templates" / "partials").mkdir(parents=True)
+    (campaign_dir / "templates" / "partials" / "footer.mjml").write_text(
+        '<mj-section><mj-column><mj-raw><div style="display:none">'
+        + "&#847;&zwnj;&nbsp;" * 3000 + "</div></mj-raw></mj-column></mj-section>\n",
+        encoding="utf-8")
+    loaded = load_campaign(campaign_dir)
+    env = make_environment(campaign_dir)
+    _, compiled, _ = _compiled(loaded.campaign, env, FULL)
+    compiled_size = len(compiled.encode("utf-8"))
+    inlined_size = len(inline_css(compiled).encode("utf-8"))
+    assert inlined_size * 3 < compiled_size * 2
+    budget = (inlined_size + compiled_size) // 2
+    email = render_email(loaded.campaign, env, budget)
+    assert not email.layout.compact  # every session in full: it fits once inlined
+    assert email.size == inlined_size

@@ -141,8 +141,10 @@ def original_path(family: str) -> Path:
     # through every installed package's entry points (importlib.metadata), a third of the
     # time a first build's card helper took before drawing its first card.
     root, meta = _package(family)
-    entry = next(f for f in meta["files"] if f.get("variable") and f.get("style") == "normal")
-    return root.joinpath(*entry["path"].split("/"))
+    for entry in meta["files"]:
+        if entry.get("variable") and entry.get("style") == "normal":
+            return root.joinpath(*entry["path"].split("/"))
+    raise FileNotFoundError(f"{PACKAGES[family]} lists no upright variable font for {family}")
 
 
 def _package(family: str) -> tuple[Path, dict[str, Any]]:

@@ -8,7 +8,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from recap_mailer.model import Utm
 
 
-@lru_cache(maxsize=4096)  # the email, its text and the posts ask for the same links every build
+# The email, its text and the posts ask for the same links every build. Typed: a Markup and
+# a str of the same text are kept apart, so neither comes back as the other.
+@lru_cache(maxsize=4096, typed=True)
 def with_utm(url: str, utm: Utm, content: str | None = None, *, source: str | None = None,
              medium: str | None = None) -> str:
     """Return ``url`` with utm_* parameters added; mailto: links and merge tags are untouched."""
