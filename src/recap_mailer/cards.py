@@ -50,7 +50,7 @@ MIN_CONTRAST = 4.5
 #: Font families tried in order for each block of text: the first with every character wins.
 FAMILIES = ("Noto Sans", "Noto Sans Arabic")
 #: Fixed, so the same source always gives the same bytes.
-PNG_COMPRESS_LEVEL = 6
+PNG_COMPRESS_LEVEL = 4  # 6 is a third slower for 6% less
 #: The quote is never cut: below its normal smallest size it shrinks down to this, in pixels.
 FLOOR_SIZE = 8
 
