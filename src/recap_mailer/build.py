@@ -141,16 +141,19 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None,
     # draws the others while the email renders here (only from a process of one thread).
     cards = CardsInProgress(loaded.campaign, previous, helper=helper)
     try:
-        from recap_mailer.checks import report_json, run_checks
+        from recap_mailer.checks import prepare_checks, report_json, run_checks
         from recap_mailer.message import build_message
-        from recap_mailer.preview import render_preview
+        from recap_mailer.preview import prepare_preview, render_preview
         from recap_mailer.templating import make_environment
 
         env = make_environment(loaded.source.directory)  # looks at every template: once a build
         email, text = render_mail(loaded, env)
         message = build_message(loaded.campaign, text, email.html)
         posts, slots, social_files = plan_social(loaded)
-        drawn = cards.result()  # everything that needs no card is made before waiting
+        # Everything that needs no card is done before waiting for the cards.
+        prepare_checks(email.html)
+        prepare_preview(env)
+        drawn = cards.result()
     except BaseException:
         cards.cancel()
         raise

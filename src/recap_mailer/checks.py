@@ -474,7 +474,7 @@ def _needle(url: str) -> str:
 
 def web_links(build: Build, reader: _EmailReader | None = None) -> list[tuple[str, str]]:
     """Return every distinct link the campaign sends, with the first output it is in."""
-    reader = reader or _EmailReader(build.email.html)  # the email is read once if it can be
+    reader = reader or read_email(build.email.html)  # the email is read once if it can be
     seen: dict[str, str] = {}
     for link in reader.links:
         seen.setdefault(link.href, HTML_FILE)
@@ -907,7 +907,20 @@ def check_clients(ctx: _Context) -> list[Finding]:
 
 def _context(build: Build, source: Source) -> _Context:
     text = build.files.get(TEXT_FILE, b"").decode("utf-8")
-    return _Context(build, source, _EmailReader(build.email.html), text)
+    return _Context(build, source, read_email(build.email.html), text)
+
+
+@lru_cache(maxsize=2)
+def read_email(html: str) -> _EmailReader:
+    """Read the email once for every check (and for prepare_checks, ahead of them)."""
+    return _EmailReader(html)
+
+
+def prepare_checks(html: str) -> None:
+    """Do what the checks of this email need before its cards are drawn: read it, its CSS."""
+    # Called while a helper process draws the cards, so that less is left once they come.
+    reader = read_email(html)
+    css_features(reader.styles, reader.inline_styles)
 
 
 GROUPS: tuple[tuple[str, Callable[[_Context], list[Finding]]], ...] = (

@@ -97,6 +97,12 @@ class _Splices:
         return out.getvalue()
 
 
+def prepare_preview(env: jinja2.Environment) -> None:
+    """Compile the preview's templates ahead of rendering it (while cards are drawn)."""
+    env.get_template(PREVIEW_TEMPLATE)
+    env.get_template(SOCIAL_TEMPLATE)
+
+
 def render_preview(build: Any, env: jinja2.Environment,
                    diagnostics: tuple[Diagnostic, ...] = ()) -> bytes:
     """Render preview.html from a build's outputs (the email, its text, posts, cards...)."""
