@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from io import BytesIO
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageColor, ImageDraw
@@ -593,7 +594,7 @@ def test_no_helper_is_forked_beside_other_threads() -> None:
 
 @pytest.mark.usefixtures("may_fork")
 def test_with_many_cards_left_both_processes_draw_and_meet(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import os
     import time
 
@@ -604,22 +605,30 @@ def test_with_many_cards_left_both_processes_draw_and_meet(
     expected = render_cards(campaign)
     clear_caches()
     parent = os.getpid()
+    started = tmp_path / "started"
     drawn_here: list[str] = []
     real = cards_module.render_card
 
     def recorded(q: Quote, c: Campaign, s: tuple[int, int]) -> bytes:
         if os.getpid() == parent:
             drawn_here.append(f"{q.id}-{s[0]}x{s[1]}")
+            started.touch()
             time.sleep(0.3)  # slower here, so the helper surely delivers some meanwhile
+        else:
+            # The helper starts once this process has begun to draw: every card is still to
+            # come when it is asked, however the machine schedules the two.
+            deadline = time.monotonic() + 20
+            while not started.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
         return real(q, c, s)
 
     monkeypatch.setattr(cards_module, "render_card", recorded)
     work = cards_module.CardsInProgress(campaign, helper=True)
-    todo = [f"{q.id}-{s[0]}x{s[1]}" for q, s in work._todo]
+    todo = [f"{q.id}-{s[0]}x{s[1]}" for q, s in work._left]
     assert work._helper is not None and len(todo) >= cards_module.SHARE_FROM
     pid = work._helper[0]
-    # Asked at once, with every card still to draw: this process draws from the last card
-    # backwards, the helper from the first, and nothing is drawn twice here.
+    # This process draws from the last card backwards, the helper from the first, and
+    # nothing is drawn twice here.
     assert work.result() == expected
     assert reaped(pid)
     assert 0 < len(drawn_here) < len(todo)

@@ -247,3 +247,22 @@ def test_golden_files_are_exactly_those_the_tests_check() -> None:
     assert others == {"import-html", "import-md", "import-seed", "import-seed-like"}
     for name in others:
         assert [p.name for p in (GOLDEN / name).iterdir()] == ["recap.yaml"], name
+
+
+@pytest.mark.parametrize("name", ["preview.html", "partials/preview-social.html"])
+def test_a_broken_preview_template_is_an_error_naming_its_line(tmp_path: Path,
+                                                                name: str) -> None:
+    import shutil
+
+    from recap_mailer.errors import SourceError
+
+    campaign = tmp_path / "broken-preview"
+    shutil.copytree(CASES["minimal"], campaign)
+    template = campaign / "templates" / name
+    template.parent.mkdir(parents=True, exist_ok=True)
+    template.write_text("<p>fine</p>\n{% if %}\n", encoding="utf-8")
+    with pytest.raises(SourceError) as exc:
+        build_campaign(campaign, helper=True)
+    [diagnostic] = exc.value.diagnostics
+    assert (diagnostic.path, diagnostic.line) == (str(template), 2)
+    assert diagnostic.message.startswith("template: ")

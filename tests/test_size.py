@@ -127,3 +127,23 @@ def test_an_email_under_the_budget_only_once_inlined_is_sent_in_full(tmp_path: P
     email = render_email(loaded.campaign, env, budget)
     assert not email.layout.compact  # every session in full: it fits once inlined
     assert email.size == inlined_size
+
+
+def test_an_email_surely_past_the_budget_is_neither_compiled_nor_inlined_in_full(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from recap_mailer import render_email as module
+    from recap_mailer.build import load_campaign
+    from recap_mailer.templating import make_environment
+
+    campaign_dir = big_campaign(tmp_path, 300)
+    loaded = load_campaign(campaign_dir)
+    env = make_environment(campaign_dir)
+    full = module.render_mjml(loaded.campaign, env, module.FULL)
+    assert len(full) > 3 * EMAIL_BUDGET_BYTES
+    compiled: list[str] = []
+    real = module.compile_mjml
+    monkeypatch.setattr(module, "compile_mjml",
+                        lambda source, *rest: compiled.append(source) or real(source, *rest))
+    email = module.render_email(loaded.campaign, env)
+    assert email.size <= EMAIL_BUDGET_BYTES and email.layout.compact
+    assert compiled and full not in compiled  # summarised layouts only

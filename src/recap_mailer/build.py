@@ -148,8 +148,10 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None,
 
         env = make_environment(loaded.source.directory)  # looks at every template: once a build
         email, text = render_mail(loaded, env)
+        cards.collect()  # between stages, so a helper with a full pipe draws on
         message = build_message(loaded.campaign, text, email.html)
         posts, slots, social_files = plan_social(loaded)
+        cards.collect()
         # Everything that needs no card is done before waiting for the cards.
         prepare_checks(email.html)
         prepare_preview(env)

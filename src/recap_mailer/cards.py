@@ -672,57 +672,66 @@ class CardsInProgress:
                  *, helper: bool = False) -> None:
         self.campaign, self.previous = campaign, previous
         self._helper: tuple[int, int] | None = None  # the helper's pid and its pipe
-        self._todo = _to_draw(campaign, previous) if helper else []
-        if len(self._todo) >= 2 and _may_fork():
-            self._helper = _fork_drawing(campaign, self._todo)
+        todo = _to_draw(campaign, previous) if helper else []
+        self._left = collections.deque(todo)  # still to come, in the order the helper draws
+        self._done: dict[str, bytes] = {}
+        self._ended = False  # the helper has sent all it will
+        if len(todo) >= 2 and _may_fork():
+            self._helper = _fork_drawing(campaign, todo)
+
+    def collect(self) -> None:
+        """Take the cards the helper has sent so far, without waiting."""
+        # Called between stages of a long build: a helper whose pipe is full waits until read.
+        if self._helper is not None:
+            self._receive(wait=False)
 
     def result(self) -> dict[str, bytes]:
         """Wait for the helper (or share its work), draw anything left, and return every card."""
         if self._helper is not None:
             pid, pipe = self._helper
-            self._helper = None
             try:
-                _DRAWN.update(self._share(pipe))
+                self._share()
             finally:
+                self._helper = None
                 os.close(pipe)
                 # Once the two meet, the helper may be drawing a card already drawn here.
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
+            _DRAWN.update(self._done)
             # Whatever neither drew (a helper that failed) is drawn here, below.
         return render_cards(self.campaign, self.previous)
 
-    def _share(self, pipe: int) -> dict[str, bytes]:
-        """Take the helper's cards as they come, drawing from the other end if many are left."""
-        left = collections.deque(self._todo)  # the helper sends them in this order
-        done: dict[str, bytes] = {}
-        helping = True
+    def _receive(self, wait: bool) -> None:
+        """Take the helper's cards as they come; with ``wait``, until it has sent them all."""
+        assert self._helper is not None
+        pipe = self._helper[1]
+        poller = select.poll()
+        poller.register(pipe, select.POLLIN)
+        while self._left and not self._ended and (wait or poller.poll(0)):
+            card = _receive_card(pipe)
+            if card is None:
+                self._ended = True  # the helper stopped: result() draws what it did not send
+                return
+            self._done[card[0]] = card[1]
+            self._left.popleft()
 
-        def receive(wait: bool) -> None:
-            nonlocal helping
-            while helping and left and (wait or select.select([pipe], [], [], 0)[0]):
-                card = _receive_card(pipe)
-                if card is None:
-                    helping = False  # the helper stopped: what is left is drawn here
-                    return
-                done[card[0]] = card[1]
-                left.popleft()
-
-        receive(wait=False)
-        if len(left) < SHARE_FROM:
-            receive(wait=True)
-        shared = bool(left)
-        while left:
-            quote, size = left.pop()
-            done[card_inputs(quote, self.campaign, size)] = render_card(quote, self.campaign, size)
-            receive(wait=False)
-        if shared:
-            # Drawn here only to share the work: the sized fonts and layouts it kept (megabytes
-            # for hundreds of cards) are let go before the rest of the build.
-            _LAID_OUT.clear()
-            _set_text.cache_clear()
-            fonts.font.cache_clear()
-        return done
+    def _share(self) -> None:
+        """Take the helper's cards, drawing from the other end if many are left."""
+        self._receive(wait=False)
+        if len(self._left) < SHARE_FROM or self._ended:
+            self._receive(wait=True)
+            return
+        while self._left:
+            quote, size = self._left.pop()
+            self._done[card_inputs(quote, self.campaign, size)] = render_card(
+                quote, self.campaign, size)
+            self._receive(wait=False)
+        # Drawn here only to share the work: the sized fonts and layouts it kept (megabytes
+        # for hundreds of cards) are let go before the rest of the build.
+        _LAID_OUT.clear()
+        _set_text.cache_clear()
+        fonts.font.cache_clear()
 
     def cancel(self) -> None:
         """Stop the helper, if the build failed before its cards were wanted."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import re
 import secrets
@@ -99,8 +100,10 @@ class _Splices:
 
 def prepare_preview(env: jinja2.Environment) -> None:
     """Compile the preview's templates ahead of rendering it (while cards are drawn)."""
-    env.get_template(PREVIEW_TEMPLATE)
-    env.get_template(SOCIAL_TEMPLATE)
+    # A template with an error is left for render_preview, which says where it is.
+    with contextlib.suppress(jinja2.TemplateError):
+        env.get_template(PREVIEW_TEMPLATE)
+        env.get_template(SOCIAL_TEMPLATE)
 
 
 def render_preview(build: Any, env: jinja2.Environment,
