@@ -56,42 +56,19 @@ def utc_offset(offset: timedelta) -> str:
 
 def fold(line: str) -> str:
     """Fold a content line into pieces of fewer than 75 octets, each after the first indented."""
-    # A character an octet (most lines) is cut by slicing; otherwise octets are counted.
-    return _fold_ascii(line) if line.isascii() else _fold_chars(line)
-
-
-def _fold_chars(line: str) -> str:
-    """Fold any line, counting each character's octets in UTF-8."""
-    pieces: list[str] = []
-    current: list[str] = []
-    used = 0
-    for char in line:
-        size = len(char.encode("utf-8"))
-        if current and used + size >= FOLD_OCTETS:
-            # An escape (``\,``) is never split across lines: some clients misread it.
-            carried = [current.pop()] if len(current) > 1 and current[-1] in "\\^" else []
-            pieces.append("".join(current))
-            current = carried
-            used = sum(len(c.encode("utf-8")) for c in carried)
-        current.append(char)
-        used += size
-    if current:
-        pieces.append("".join(current))
-    return "\r\n ".join(pieces)
-
-
-def _fold_ascii(line: str) -> str:
-    """Fold an ASCII line exactly as _fold_chars does, a slice at a time."""
+    data = line.encode("utf-8")
     width = FOLD_OCTETS - 1
     pieces = []
     start = 0
-    while len(line) - start > width:
+    while len(data) - start > width:
         end = start + width
-        if line[end - 1] in "\\^":
-            end -= 1  # the escape starts the next piece (see _fold_chars)
-        pieces.append(line[start:end])
+        while data[end] & 0xC0 == 0x80:
+            end -= 1  # never inside a character: back to where one starts
+        if data[end - 1] in b"\\^":
+            end -= 1  # an escape (``\,``) starts the next piece: some clients misread it split
+        pieces.append(data[start:end].decode("utf-8"))
         start = end
-    pieces.append(line[start:])
+    pieces.append(data[start:].decode("utf-8"))
     return "\r\n ".join(pieces)
 
 
