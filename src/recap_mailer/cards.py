@@ -688,16 +688,10 @@ class CardsInProgress:
     def result(self) -> dict[str, bytes]:
         """Wait for the helper (or share its work), draw anything left, and return every card."""
         if self._helper is not None:
-            pid, pipe = self._helper
             try:
                 self._share()
             finally:
-                self._helper = None
-                os.close(pipe)
-                # Once the two meet, the helper may be drawing a card already drawn here.
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+                self.cancel()  # once the two meet, it may be drawing a card already drawn here
             _DRAWN.update(self._done)
             # Whatever neither drew (a helper that failed) is drawn here, below.
         return render_cards(self.campaign, self.previous)
@@ -734,7 +728,7 @@ class CardsInProgress:
         fonts.font.cache_clear()
 
     def cancel(self) -> None:
-        """Stop the helper, if the build failed before its cards were wanted."""
+        """Stop the helper: the build failed before its cards were wanted, or has them all."""
         if self._helper is not None:
             pid, pipe = self._helper
             self._helper = None
