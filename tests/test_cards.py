@@ -633,3 +633,43 @@ def test_with_many_cards_left_both_processes_draw_and_meet(
     assert reaped(pid)
     assert 0 < len(drawn_here) < len(todo)
     assert drawn_here == todo[::-1][:len(drawn_here)]
+
+
+@pytest.mark.usefixtures("may_fork")
+def test_a_stuck_helper_does_not_hang_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+    import threading
+    import time
+
+    from recap_mailer import cards as cards_module
+
+    campaign = load_campaign(CASES["soc23-day1"]).campaign
+    clear_caches()
+    expected = render_cards(campaign)
+    clear_caches()
+    parent = os.getpid()
+    real = cards_module.render_card
+
+    def stuck(q: Quote, c: Campaign, s: tuple[int, int]) -> bytes:
+        if os.getpid() != parent:
+            time.sleep(3600)  # the helper never sends a card
+        return real(q, c, s)
+
+    monkeypatch.setattr(cards_module, "render_card", stuck)
+    monkeypatch.setattr(cards_module, "HELPER_PATIENCE", 0.2)
+    monkeypatch.setattr(cards_module, "SHARE_FROM", 1000)  # wait for the helper, do not share
+    work = cards_module.CardsInProgress(campaign, helper=True)
+    assert work._helper is not None
+    pid = work._helper[0]
+    got: dict[str, dict[str, bytes]] = {}
+    waiting = threading.Thread(target=lambda: got.update(cards=work.result()))
+    waiting.start()
+    waiting.join(60)
+    try:
+        assert not waiting.is_alive(), "the build waited on a stuck helper"
+        assert got["cards"] == expected  # every card drawn here instead
+        assert reaped(pid)
+    finally:
+        if waiting.is_alive():
+            os.kill(pid, signal.SIGKILL)

@@ -658,6 +658,9 @@ def render_cards(campaign: Campaign, previous: Mapping[str, bytes] | None = None
 #: Cards left to the helper when this process is free, from which it draws some of them
 #: too: Pillow and the fonts cost this process a few cards' time before its first.
 SHARE_FROM = 6
+#: Seconds the build waits for the helper's next card before drawing the rest itself (a card
+#: takes a twentieth of a second).
+HELPER_PATIENCE = 30.0
 
 
 class CardsInProgress:
@@ -702,7 +705,13 @@ class CardsInProgress:
         pipe = self._helper[1]
         poller = select.poll()
         poller.register(pipe, select.POLLIN)
-        while self._left and not self._ended and (wait or poller.poll(0)):
+        patience = int(HELPER_PATIENCE * 1000) if wait else 0
+        while self._left and not self._ended:
+            if not poller.poll(patience):
+                # Nothing within the patience while waiting: a helper stuck on a card must
+                # not hang the build; what it has not sent is drawn here.
+                self._ended = wait
+                return
             card = _receive_card(pipe)
             if card is None:
                 self._ended = True  # the helper stopped: result() draws what it did not send
