@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from io import BytesIO
 from itertools import pairwise
@@ -506,6 +507,34 @@ def may_fork(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cards_module, "_may_fork", lambda: True)
 
 
+def split_drawing(monkeypatch: pytest.MonkeyPatch, *,
+                  in_helper: Callable[[], None] = lambda: None,
+                  here: Callable[[str], None] = lambda card: None,
+                  ) -> tuple[Campaign, dict[str, bytes]]:
+    """Return the sample and its cards; from now on each card drawn runs ``in_helper()`` first
+    in the helper process, and ``here(name)`` first in this one."""
+    import os
+
+    from recap_mailer import cards as cards_module
+
+    campaign = load_campaign(CASES["soc23-day1"]).campaign
+    clear_caches()
+    expected = render_cards(campaign)
+    clear_caches()
+    parent = os.getpid()
+    real = cards_module.render_card
+
+    def split(q: Quote, c: Campaign, s: tuple[int, int]) -> bytes:
+        if os.getpid() == parent:
+            here(f"{q.id}-{s[0]}x{s[1]}")
+        else:
+            in_helper()
+        return real(q, c, s)
+
+    monkeypatch.setattr(cards_module, "render_card", split)
+    return campaign, expected
+
+
 @pytest.mark.usefixtures("may_fork")
 @pytest.mark.parametrize("case", ["soc23-day1", "awkward"])
 def test_a_helper_draws_the_same_bytes(case: str) -> None:
@@ -525,22 +554,12 @@ def test_a_helper_draws_the_same_bytes(case: str) -> None:
 @pytest.mark.usefixtures("may_fork")
 def test_cards_a_failed_helper_did_not_draw_are_drawn_here(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
     from recap_mailer import cards as cards_module
 
-    campaign = load_campaign(CASES["soc23-day1"]).campaign
-    expected = render_cards(campaign)
-    clear_caches()
-    parent = os.getpid()
-    real = cards_module.render_card
+    def fail() -> None:
+        raise RuntimeError("the helper fails")
 
-    def only_here(q: Quote, c: Campaign, s: tuple[int, int]) -> bytes:
-        if os.getpid() != parent:
-            raise RuntimeError("the helper fails")
-        return real(q, c, s)
-
-    monkeypatch.setattr(cards_module, "render_card", only_here)
+    campaign, expected = split_drawing(monkeypatch, in_helper=fail)
     work = cards_module.CardsInProgress(campaign, helper=True)
     assert work._helper is not None
     pid = work._helper[0]
@@ -595,34 +614,26 @@ def test_no_helper_is_forked_beside_other_threads() -> None:
 @pytest.mark.usefixtures("may_fork")
 def test_with_many_cards_left_both_processes_draw_and_meet(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import os
     import time
 
     from recap_mailer import cards as cards_module
 
-    campaign = load_campaign(CASES["soc23-day1"]).campaign
-    clear_caches()
-    expected = render_cards(campaign)
-    clear_caches()
-    parent = os.getpid()
     started = tmp_path / "started"
     drawn_here: list[str] = []
-    real = cards_module.render_card
 
-    def recorded(q: Quote, c: Campaign, s: tuple[int, int]) -> bytes:
-        if os.getpid() == parent:
-            drawn_here.append(f"{q.id}-{s[0]}x{s[1]}")
-            started.touch()
-            time.sleep(0.3)  # slower here, so the helper surely delivers some meanwhile
-        else:
-            # The helper starts once this process has begun to draw: every card is still to
-            # come when it is asked, however the machine schedules the two.
-            deadline = time.monotonic() + 20
-            while not started.exists() and time.monotonic() < deadline:
-                time.sleep(0.01)
-        return real(q, c, s)
+    def slowly(card: str) -> None:
+        drawn_here.append(card)
+        started.touch()
+        time.sleep(0.3)  # slower here, so the helper surely delivers some meanwhile
 
-    monkeypatch.setattr(cards_module, "render_card", recorded)
+    def once_started() -> None:
+        # The helper starts once this process has begun to draw: every card is still to
+        # come when it is asked, however the machine schedules the two.
+        deadline = time.monotonic() + 20
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    campaign, expected = split_drawing(monkeypatch, in_helper=once_started, here=slowly)
     work = cards_module.CardsInProgress(campaign, helper=True)
     todo = [f"{q.id}-{s[0]}x{s[1]}" for q, s in work._left]
     assert work._helper is not None and len(todo) >= cards_module.SHARE_FROM
@@ -644,19 +655,8 @@ def test_a_stuck_helper_does_not_hang_the_build(monkeypatch: pytest.MonkeyPatch)
 
     from recap_mailer import cards as cards_module
 
-    campaign = load_campaign(CASES["soc23-day1"]).campaign
-    clear_caches()
-    expected = render_cards(campaign)
-    clear_caches()
-    parent = os.getpid()
-    real = cards_module.render_card
-
-    def stuck(q: Quote, c: Campaign, s: tuple[int, int]) -> bytes:
-        if os.getpid() != parent:
-            time.sleep(3600)  # the helper never sends a card
-        return real(q, c, s)
-
-    monkeypatch.setattr(cards_module, "render_card", stuck)
+    # The helper never sends a card.
+    campaign, expected = split_drawing(monkeypatch, in_helper=lambda: time.sleep(3600))
     monkeypatch.setattr(cards_module, "HELPER_PATIENCE", 0.2)
     monkeypatch.setattr(cards_module, "SHARE_FROM", 1000)  # wait for the helper, do not share
     work = cards_module.CardsInProgress(campaign, helper=True)

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from recap_mailer import fonts
 from recap_mailer.model import Campaign, Quote
+from recap_mailer.outputs import write_all
 
 if TYPE_CHECKING:
     from PIL import Image, ImageFont
@@ -801,20 +802,14 @@ def _fork_drawing(campaign: Campaign, items: list[tuple[Quote, tuple[int, int]]]
         for quote, size in items:
             png = render_card(quote, campaign, size)
             key = card_inputs(quote, campaign, size).encode("utf-8")
-            _write_all(writing, struct.pack(">II", len(key), len(png)) + key + png)
+            write_all(writing, struct.pack(">II", len(key), len(png)) + key + png)
         status = 0
     finally:
         os._exit(status)
 
 
 # Between the helper and its parent, each card is its inputs and its PNG, each after its
-# length: read exactly, with no read-ahead, so select() tells truly whether one is waiting.
-
-
-def _write_all(descriptor: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(descriptor, view):]
+# length: read exactly, with no read-ahead, so poll() tells truly whether one is waiting.
 
 
 def _read_exactly(descriptor: int, size: int) -> bytes | None:

@@ -20,6 +20,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from recap_mailer.outputs import write_all
+
 if TYPE_CHECKING:
     from PIL import ImageFont
 
@@ -180,10 +182,8 @@ def _memory_file(name: str, data: bytes) -> str | None:
         descriptor = os.memfd_create(f"recap-mailer {name}", os.MFD_CLOEXEC)
     except (AttributeError, OSError):  # not Linux, or not allowed (some sandboxes)
         return None
-    view = memoryview(data)
     try:
-        while view:
-            view = view[os.write(descriptor, view):]
+        write_all(descriptor, data)
     except OSError:
         os.close(descriptor)
         return None

@@ -125,11 +125,16 @@ def _write_new(path: str, data: bytes) -> None:
     """Write a new file in the staging folder (never through a link planted there)."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(descriptor, view):]
+        write_all(descriptor, data)
     finally:
         os.close(descriptor)
+
+
+def write_all(descriptor: int, data: bytes) -> None:
+    """Write all of ``data`` to an open descriptor, carrying on after short writes."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view):]
 
 
 def _link_if_same(file: BinaryIO, info: os.stat_result, folder: int, leaf: str, data: bytes,
