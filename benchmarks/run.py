@@ -27,21 +27,21 @@ from typing import Any
 
 import yaml
 
-from recap_mailer import render_email as render_email_module
 from recap_mailer.build import Build, load_campaign, render_campaign
-from recap_mailer.message import build_message
+from recap_mailer.format.source import SOURCE_NAME, read_source
+from recap_mailer.format.validate import validate
 from recap_mailer.outputs import write_outputs
-from recap_mailer.render_email import (
+from recap_mailer.render import email as render_email_module
+from recap_mailer.render.email import (
     EMAIL_TEMPLATE,
     RenderedEmail,
     compile_mjml,
     inline_css,
     render_mjml,
 )
-from recap_mailer.render_text import TEXT_TEMPLATE, render_text
-from recap_mailer.source import SOURCE_NAME, read_source
-from recap_mailer.templating import make_environment, shown_path
-from recap_mailer.validate import validate
+from recap_mailer.render.message import build_message
+from recap_mailer.render.templating import make_environment, shown_path
+from recap_mailer.render.text import TEXT_TEMPLATE, render_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "campaigns" / "soc23-day1"
@@ -183,8 +183,8 @@ def _cards_afresh(ctx: dict[str, Any]) -> dict[str, Any]:
 
 def _schedule(ctx: dict[str, Any]) -> dict[str, Any]:
     from recap_mailer.build import build_clock
-    from recap_mailer.exports import schedule_files
-    from recap_mailer.schedule import plan_schedule
+    from recap_mailer.social.exports import schedule_files
+    from recap_mailer.social.schedule import plan_schedule
 
     slots = plan_schedule(ctx["campaign"], ctx["posts"])
     return {"slots": slots,
@@ -200,7 +200,7 @@ def _checks(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 def _preview(ctx: dict[str, Any]) -> dict[str, Any]:
-    from recap_mailer.preview import render_preview
+    from recap_mailer.preview.page import render_preview
 
     email = RenderedEmail(ctx["mjml"], ctx["html"])
     build = Build(ctx["campaign"], email, _files(ctx), ())

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from recap_mailer.build import Loaded, load_campaign, plan_posts
-from recap_mailer.schedule import Slot
-from recap_mailer.social import Post
+from recap_mailer.social.posts import Post
+from recap_mailer.social.schedule import Slot
 
 
 def write_campaign(root: Path, schedule: str, *, quotes: int = 3, platforms: str = "x: {}",

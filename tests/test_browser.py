@@ -13,8 +13,8 @@ from browser import launched, screenshot
 from conftest import CASES
 from recap_mailer.build import build_campaign
 from recap_mailer.outputs import write_outputs
-from recap_mailer.preview import data_uri
-from recap_mailer.serve import PreviewServer
+from recap_mailer.preview.page import data_uri
+from recap_mailer.preview.server import PreviewServer
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +171,7 @@ def test_every_post_and_card_is_on_the_page(page) -> None:
 
 def test_cards_linked_past_the_budget_show_from_the_output_folder(
         browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from recap_mailer import preview
+    from recap_mailer.preview import page as preview
 
     monkeypatch.setattr(preview, "EMBED_BYTES", 0)  # every card linked
     out = tmp_path / "soc23-day1"

@@ -13,7 +13,6 @@ import pytest
 from PIL import Image, ImageChops, ImageColor, ImageDraw
 
 from conftest import CASES
-from recap_mailer import fonts
 from recap_mailer.build import load_campaign
 from recap_mailer.cards import (
     CARD_SIZES,
@@ -26,15 +25,16 @@ from recap_mailer.cards import (
     contrast_ratio,
     draw_card,
     family_for,
+    fonts,
     layout_card,
     missing_glyphs,
     readable,
     render_card,
     render_cards,
 )
-from recap_mailer.counting import alt_length
 from recap_mailer.model import Campaign, Quote, Theme
-from recap_mailer.social import RULES, alt_text
+from recap_mailer.social.counting import alt_length
+from recap_mailer.social.posts import RULES, alt_text
 
 SIZE_IDS = [f"{w}x{h}" for w, h in CARD_SIZES]
 

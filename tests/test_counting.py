@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recap_mailer.counting import (
+from recap_mailer.social.counting import (
     bluesky_bytes,
     bluesky_length,
     graphemes,

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT, SAMPLE
-from recap_mailer.schema import reference_tables
+from recap_mailer.format.declaration import reference_tables
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

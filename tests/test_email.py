@@ -55,7 +55,8 @@ def test_preview_matches_golden(case: str, builds: dict, golden) -> None:
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_build_is_byte_identical_twice(case: str, builds: dict) -> None:
-    from recap_mailer import cards, templating
+    from recap_mailer import cards
+    from recap_mailer.render import templating
 
     # Nothing kept from the first build: templates compiled and cards drawn afresh.
     cards.clear_caches()

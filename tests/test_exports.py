@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conftest import CASES
 from recap_mailer.build import build_campaign, load_campaign, plan_posts
-from recap_mailer.exports import (
+from recap_mailer.social.exports import (
     BUFFER_HEADER,
     BUFFER_ROWS,
     HOOTSUITE_ROWS,
@@ -30,7 +30,7 @@ from recap_mailer.exports import (
     schedule_ics,
     schedule_json,
 )
-from recap_mailer.schedule import Slot, build_clock
+from recap_mailer.social.schedule import Slot, build_clock
 
 EPOCH = datetime.fromtimestamp(1694728800, UTC)  # any stamp passed in is written as it is
 

@@ -10,8 +10,7 @@ import fontpkg
 import pytest
 from fontTools.ttLib import TTFont
 
-from recap_mailer import fonts
-from recap_mailer.cards import FAMILIES
+from recap_mailer.cards import FAMILIES, fonts
 
 
 @pytest.fixture(scope="module", params=FAMILIES)

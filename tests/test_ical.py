@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from conftest import CASES
 from recap_mailer.build import load_campaign, plan_posts
-from recap_mailer.exports import _summary, schedule_ics, uid
-from recap_mailer.ical import (
+from recap_mailer.model import Campaign
+from recap_mailer.social.calendar import (
     UTC_NAMES,
     escape_text,
     fold,
@@ -23,8 +23,8 @@ from recap_mailer.ical import (
     utc_offset,
     vtimezone,
 )
-from recap_mailer.model import Campaign
-from recap_mailer.schedule import Slot, build_clock
+from recap_mailer.social.exports import _summary, schedule_ics, uid
+from recap_mailer.social.schedule import Slot, build_clock
 
 #: Zones with something to get wrong: no DST, half-hour and 45-minute offsets, DST of 30
 #: minutes, the southern hemisphere, and Dublin, whose winter time is tzdata's negative DST.

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from helpers import fold
-from recap_mailer import markdown
 from recap_mailer.cli import main
 from recap_mailer.errors import RecapError
+from recap_mailer.format.source import parse_source
+from recap_mailer.format.validate import validate
 from recap_mailer.importer import ImportOptions, import_page, page_kind, read_page
-from recap_mailer.source import parse_source
-from recap_mailer.validate import validate
+from recap_mailer.render import markdown
 
 SEED = ROOT.parent / "shared" / "seeds" / "000_39033e787ecd2444.txt"
 FIXTURES = ROOT / "tests" / "import"

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from conftest import CASES
 from recap_mailer.build import build_campaign
 from recap_mailer.errors import SourceError
-from recap_mailer.message import (
+from recap_mailer.model import Campaign
+from recap_mailer.render.message import (
     MAX_LINE_OCTETS,
     TEST_PREFIX,
     HeaderError,
@@ -26,7 +27,6 @@ from recap_mailer.message import (
     header_problem,
     quoted_printable,
 )
-from recap_mailer.model import Campaign
 
 
 @pytest.fixture(scope="module")

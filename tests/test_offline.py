@@ -15,7 +15,7 @@ import pytest
 from conftest import CASES
 from recap_mailer.build import build_campaign
 from recap_mailer.errors import SourceError
-from recap_mailer.render_email import inline_css
+from recap_mailer.render.email import inline_css
 
 
 class Canary:

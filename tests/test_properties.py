@@ -16,8 +16,8 @@ from conftest import CASES
 from helpers import Page, fold
 from recap_mailer.build import load_campaign, render_campaign
 from recap_mailer.errors import SourceError
-from recap_mailer.source import parse_source
-from recap_mailer.validate import validate
+from recap_mailer.format.source import parse_source
+from recap_mailer.format.validate import validate
 
 # Text that leans on what breaks markup: brackets, quotes, entities, template syntax, emoji.
 TOKENS = [*"<>&\"'`=/{}%|*#[]()!\\:;", "</mj-text>", "<script>", "{{", "}}", "{%",

@@ -16,12 +16,13 @@ import pytest
 
 from conftest import CASES
 from helpers import Page
-from recap_mailer import markdown, render_email
 from recap_mailer.build import build_campaign
 from recap_mailer.errors import SourceError
-from recap_mailer.source import parse_source
-from recap_mailer.spec import link_problem
-from recap_mailer.validate import validate
+from recap_mailer.format.kinds import link_problem
+from recap_mailer.format.source import parse_source
+from recap_mailer.format.validate import validate
+from recap_mailer.render import email as render_email
+from recap_mailer.render import markdown
 
 
 def campaign_from(tmp_path: Path, old: str, new: str, name: str = "case") -> Path:
@@ -207,7 +208,7 @@ def test_recap_source_that_is_a_folder_is_a_clean_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", ["nan", "-1", "0", "inf"])
 def test_smtp_timeout_must_be_a_positive_number(value: str, tmp_path: Path) -> None:
-    from recap_mailer.message import SmtpError, load_smtp_settings
+    from recap_mailer.render.message import SmtpError, load_smtp_settings
 
     with pytest.raises(SmtpError, match="SMTP timeout must be a positive number of seconds"):
         load_smtp_settings({"RECAP_SMTP_HOST": "127.0.0.1", "RECAP_SMTP_TIMEOUT": value,

@@ -16,8 +16,8 @@ from conftest import CASES, SAMPLE
 from recap_mailer.build import load_campaign, plan_posts
 from recap_mailer.cli import main
 from recap_mailer.errors import SourceError
-from recap_mailer.exports import schedule_json
-from recap_mailer.schedule import (
+from recap_mailer.social.exports import schedule_json
+from recap_mailer.social.schedule import (
     MAX_OCCURRENCES,
     REPEAT_GAP,
     THREAD_STEP,
@@ -444,7 +444,7 @@ def test_without_source_date_epoch_the_check_never_reads_the_clock(monkeypatch) 
 
 def test_posts_that_need_more_than_the_first_look_get_the_same_times_as_a_full_look(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from recap_mailer import schedule
+    from recap_mailer.social import schedule
 
     # Weekly on Mondays, seven quotes: the last post is six weeks out, past the first look.
     folder = write_campaign(tmp_path, "  start: 2023-10-27T09:00\n  cadence: mondays at 10:00",

@@ -9,8 +9,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conftest import CASES
-from recap_mailer.schema import json_schema
-from recap_mailer.source import read_source
+from recap_mailer.format.declaration import json_schema
+from recap_mailer.format.source import read_source
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import CASES
 from recap_mailer.build import build_campaign
-from recap_mailer.serve import PreviewServer, allowed_hosts, resolve_request_path
+from recap_mailer.preview.server import PreviewServer, allowed_hosts, resolve_request_path
 
 
 def get(server: PreviewServer, path: str, host: str | None = None) -> tuple[int, bytes]:

@@ -11,7 +11,7 @@ from conftest import CASES
 from helpers import Page
 from recap_mailer.build import build_campaign
 from recap_mailer.checks import GMAIL_CLIP_BYTES
-from recap_mailer.render_email import EMAIL_BUDGET_BYTES
+from recap_mailer.render.email import EMAIL_BUDGET_BYTES
 
 
 def big_campaign(tmp_path: Path, sessions: int, featured: bool = False) -> Path:
@@ -83,7 +83,7 @@ def test_a_thousand_sessions_still_fit_and_say_how_many_are_left_out(tmp_path: P
 
 def test_past_its_image_budget_the_preview_links_cards_instead_of_carrying_them(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from recap_mailer import preview
+    from recap_mailer.preview import page as preview
 
     build = build_campaign(CASES["soc23-day1"])
     cards = sorted(name for name in build.files if name.startswith("cards/"))
@@ -107,8 +107,8 @@ def test_an_email_under_the_budget_only_once_inlined_is_sent_in_full(tmp_path: P
     import shutil
 
     from recap_mailer.build import load_campaign
-    from recap_mailer.render_email import FULL, _compiled, inline_css, render_email
-    from recap_mailer.templating import make_environment
+    from recap_mailer.render.email import FULL, _compiled, inline_css, render_email
+    from recap_mailer.render.templating import make_environment
 
     campaign_dir = tmp_path / "padded"
     shutil.copytree(CASES["minimal"], campaign_dir)
@@ -131,9 +131,9 @@ def test_an_email_under_the_budget_only_once_inlined_is_sent_in_full(tmp_path: P
 
 def test_an_email_surely_past_the_budget_is_neither_compiled_nor_inlined_in_full(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from recap_mailer import render_email as module
     from recap_mailer.build import load_campaign
-    from recap_mailer.templating import make_environment
+    from recap_mailer.render import email as module
+    from recap_mailer.render.templating import make_environment
 
     campaign_dir = big_campaign(tmp_path, 300)
     loaded = load_campaign(campaign_dir)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import CASES, SAMPLE
 from recap_mailer.build import build_campaign
 from recap_mailer.cli import main
-from recap_mailer.message import (
+from recap_mailer.render.message import (
     TEST_PREFIX,
     SmtpError,
     SmtpSettings,

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from conftest import CASES, SAMPLE
 from recap_mailer.build import build_campaign, load_campaign
-from recap_mailer.counting import bluesky_bytes, linkedin_length
 from recap_mailer.errors import SourceError
 from recap_mailer.model import Campaign, Handles, Person, PlatformSettings, Quote, Social
-from recap_mailer.social import (
+from recap_mailer.social.counting import bluesky_bytes, linkedin_length
+from recap_mailer.social.posts import (
     CLOSE,
     ELLIPSIS,
     OPEN,
@@ -315,9 +315,9 @@ def test_posts_and_their_schedule_never_read_a_summary(monkeypatch: pytest.Monke
 
     from recap_mailer import build as build_module
     from recap_mailer.build import load_campaign, plan_posts, plan_social
-    from recap_mailer.exports import schedule_files
-    from recap_mailer.schedule import build_clock
-    from recap_mailer.social import post_files
+    from recap_mailer.social.exports import schedule_files
+    from recap_mailer.social.posts import post_files
+    from recap_mailer.social.schedule import build_clock
 
     loaded = load_campaign(SAMPLE)
     # From the whole campaign, summaries and all: the same as from the view without them.

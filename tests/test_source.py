@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recap_mailer import source as source_module
 from recap_mailer.errors import SourceError
-from recap_mailer.source import parse_source, read_source
+from recap_mailer.format import source as source_module
+from recap_mailer.format.source import parse_source, read_source
 
 
 def messages(exc: pytest.ExceptionInfo[SourceError]) -> list[str]:

@@ -10,10 +10,10 @@ import pytest
 
 from conftest import CASES
 from helpers import Page, fold
-from recap_mailer import markdown
 from recap_mailer.build import build_campaign, load_campaign
-from recap_mailer.render_text import WIDTH, display_width, label, render_text, tidy, wrap
-from recap_mailer.templating import make_environment
+from recap_mailer.render import markdown
+from recap_mailer.render.templating import make_environment
+from recap_mailer.render.text import WIDTH, display_width, label, render_text, tidy, wrap
 
 URL = re.compile(r"(?:https://|mailto:)\S+")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from recap_mailer.errors import SourceError
-from recap_mailer.source import parse_source
-from recap_mailer.validate import validate
+from recap_mailer.format.source import parse_source
+from recap_mailer.format.validate import validate
 
 # Line numbers in the expected messages count from the first line of BASE.
 BASE = """\

@@ -4,7 +4,7 @@ Source: the npm package ``caniemail`` (MIT; data from https://www.caniemail.com,
 Parmentier and contributors, packaged by Avi Goldman and Andrew Powell). To update:
 
     npm pack caniemail@<version> && tar xzf caniemail-<version>.tgz
-    python tools/trim_caniemail.py package/ src/recap_mailer/data/
+    python tools/trim_caniemail.py package/ src/recap_mailer/checks/data/
 
 It keeps the css-* and html-* features and, for each, the latest result of the major clients
 only, and writes ``caniemail.json`` (with the package version and the data's date) and

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from recap_mailer.cards import CardsInProgress, card_paths
 from recap_mailer.errors import Diagnostic, RecapError, SourceError, single_error
-from recap_mailer.exports import schedule_files
+from recap_mailer.format.source import SOURCE_NAME, Source, format_path, read_source
+from recap_mailer.format.validate import validate
 from recap_mailer.model import Campaign
 from recap_mailer.outputs import read_previous
-from recap_mailer.schedule import ScheduleError, Slot, build_clock, plan_schedule
-from recap_mailer.social import Post, PostFitError, compose_posts, post_files
-from recap_mailer.source import SOURCE_NAME, Source, format_path, read_source
-from recap_mailer.validate import validate
+from recap_mailer.social.exports import schedule_files
+from recap_mailer.social.posts import Post, PostFitError, compose_posts, post_files
+from recap_mailer.social.schedule import ScheduleError, Slot, build_clock, plan_schedule
 
 # The email's machinery (Jinja, MRML, premailer and cssutils, lxml, the checks) is imported
 # where it is used, after render_campaign has set its card helper drawing: a first build's
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
     from recap_mailer.checks import Finding
-    from recap_mailer.render_email import RenderedEmail
+    from recap_mailer.render.email import RenderedEmail
 
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
@@ -119,10 +119,10 @@ def plan_social(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...], dic
 
 def render_mail(loaded: Loaded, env: Environment | None = None) -> tuple[RenderedEmail, str]:
     """Render the email and its text twin, after checking every value bound for a header."""
-    from recap_mailer.message import header_problems
-    from recap_mailer.render_email import render_email
-    from recap_mailer.render_text import render_text
-    from recap_mailer.templating import make_environment
+    from recap_mailer.render.email import render_email
+    from recap_mailer.render.message import header_problems
+    from recap_mailer.render.templating import make_environment
+    from recap_mailer.render.text import render_text
 
     # Header values are checked before anything is rendered, pointing into recap.yaml.
     problems = header_problems(loaded.campaign)
@@ -142,9 +142,9 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None,
     cards = CardsInProgress(loaded.campaign, previous, helper=helper)
     try:
         from recap_mailer.checks import prepare_checks, report_json, run_checks
-        from recap_mailer.message import build_message
-        from recap_mailer.preview import prepare_preview, render_preview
-        from recap_mailer.templating import make_environment
+        from recap_mailer.preview.page import prepare_preview, render_preview
+        from recap_mailer.render.message import build_message
+        from recap_mailer.render.templating import make_environment
 
         env = make_environment(loaded.source.directory)  # looks at every template: once a build
         email, text = render_mail(loaded, env)

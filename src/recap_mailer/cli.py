@@ -182,7 +182,7 @@ def check(campaign_dir: Path, strict: bool, output_format: str, online: bool,
 @click.option("--markdown", is_flag=True, help="Print the key reference tables instead.")
 def schema(markdown: bool) -> None:
     """Print the JSON Schema of recap.yaml, for editors."""
-    from recap_mailer.schema import json_schema_text, reference_tables
+    from recap_mailer.format.declaration import json_schema_text, reference_tables
 
     click.echo(reference_tables() if markdown else json_schema_text(), nl=False)
 
@@ -193,8 +193,8 @@ def schema(markdown: bool) -> None:
               default=Path("campaigns"), show_default=True, help="Where campaigns live.")
 def new(slug: str, root: Path) -> None:
     """Start a new campaign from a commented template that builds as it is."""
+    from recap_mailer.format.starter import starter_source
     from recap_mailer.outputs import create_file
-    from recap_mailer.scaffold import starter_source
 
     path = root / slug / "recap.yaml"
     try:
@@ -212,7 +212,7 @@ def new(slug: str, root: Path) -> None:
 def send_test(campaign_dir: Path, recipients: tuple[str, ...]) -> None:
     """Send a [TEST] copy of a campaign's email over SMTP (settings: RECAP_SMTP_* or smtp.toml)."""
     from recap_mailer.build import load_campaign, render_mail
-    from recap_mailer.message import (
+    from recap_mailer.render.message import (
         TEST_PREFIX,
         build_message,
         load_smtp_settings,
@@ -253,7 +253,7 @@ def preview(campaign_dir: Path | None, port: int, host: str, out_root: Path) -> 
     import time
 
     from recap_mailer.build import build_campaign, campaign_slug, find_campaigns
-    from recap_mailer.serve import PreviewServer
+    from recap_mailer.preview.server import PreviewServer
 
     if campaign_dir is None:
         found = find_campaigns(Path("campaigns"))
@@ -293,8 +293,8 @@ def posts(campaign_dir: Path, platform: str | None, day: str | None) -> None:
     from datetime import date, datetime
 
     from recap_mailer.build import load_campaign, plan_posts
-    from recap_mailer.schedule import slots_on
-    from recap_mailer.social import RULES
+    from recap_mailer.social.posts import RULES
+    from recap_mailer.social.schedule import slots_on
 
     if day not in (None, "today") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         raise click.BadParameter(f"{day!r} is not a date written YYYY-MM-DD (or 'today')",
@@ -361,9 +361,9 @@ def import_(page: Path, slug: str, root: Path, day: str | None, timezone: str | 
     from datetime import date
 
     from recap_mailer.build import SLUG_PATTERN
+    from recap_mailer.format.kinds import link_problem, parse_zone
     from recap_mailer.importer import MAX_PAGE_CHARS, ImportOptions, import_page, page_kind
     from recap_mailer.outputs import create_file, replace_file
-    from recap_mailer.spec import link_problem, parse_zone
 
     if not SLUG_PATTERN.fullmatch(slug):
         raise click.BadParameter("use lower-case letters, digits, '.', '_' and '-' "

@@ -34,7 +34,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recap_mailer import fonts
+from recap_mailer.cards import fonts
 from recap_mailer.model import Campaign, Quote
 from recap_mailer.outputs import write_all
 

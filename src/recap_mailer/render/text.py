@@ -9,12 +9,12 @@ from typing import Any
 
 import jinja2
 
-from recap_mailer import markdown
 from recap_mailer.links import with_utm
-from recap_mailer.markdown import PlainProse
 from recap_mailer.model import Campaign
-from recap_mailer.render_email import email_context
-from recap_mailer.templating import render_template
+from recap_mailer.render import markdown
+from recap_mailer.render.email import email_context
+from recap_mailer.render.markdown import PlainProse
+from recap_mailer.render.templating import render_template
 
 TEXT_TEMPLATE = "email.txt"
 

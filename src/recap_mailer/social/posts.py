@@ -17,10 +17,10 @@ from typing import Any
 
 import regex
 
-from recap_mailer import counting
 from recap_mailer.errors import RecapError
 from recap_mailer.links import with_utm
 from recap_mailer.model import PLATFORMS, Campaign, PlatformSettings, Quote, Utm
+from recap_mailer.social import counting
 
 OPEN, CLOSE, ELLIPSIS = "“", "”", "…"
 

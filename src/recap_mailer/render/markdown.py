@@ -13,7 +13,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from recap_mailer.spec import link_problem
+from recap_mailer.format.kinds import link_problem
 
 #: Tags a prose field may produce; anything else (script, style, img, svg, iframe...) is dropped.
 ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "b", "i", "code", "ul", "ol", "li", "blockquote"}

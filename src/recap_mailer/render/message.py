@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from recap_mailer.errors import Diagnostic, RecapError, SourceError
+from recap_mailer.format.kinds import ENCODED_WORD
+from recap_mailer.format.source import SOURCE_NAME, Path_, format_path
 from recap_mailer.model import Campaign
-from recap_mailer.source import SOURCE_NAME, Path_, format_path
-from recap_mailer.spec import ENCODED_WORD
 
 #: RFC 5322: no line of a message may pass 998 octets (CRLF not counted).
 MAX_LINE_OCTETS = 998

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil import parser as dateparser
 
 from recap_mailer.errors import Diagnostic
-from recap_mailer.source import Path_, Source, format_path
+from recap_mailer.format.source import Path_, Source, format_path
 
 
 class Invalid:

@@ -17,11 +17,11 @@ import cssutils
 import jinja2
 import mjml
 
-from recap_mailer import markdown
 from recap_mailer.errors import Diagnostic, SourceError
 from recap_mailer.links import with_utm
 from recap_mailer.model import Campaign, Session
-from recap_mailer.templating import markup, render_template, shown_path
+from recap_mailer.render import markdown
+from recap_mailer.render.templating import markup, render_template, shown_path
 
 EMAIL_TEMPLATE = "email.mjml"
 

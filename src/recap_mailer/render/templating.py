@@ -12,11 +12,11 @@ from markupsafe import Markup
 
 from recap_mailer.errors import Diagnostic, SourceError
 
-_HERE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]
 #: Where the default theme lives: inside the wheel, or at the top of a source checkout.
 DEFAULT_TEMPLATES = next(
-    (p for p in (_HERE / "templates", _HERE.parents[1] / "templates") if p.is_dir()),
-    _HERE / "templates",
+    (p for p in (_PACKAGE / "templates", _PACKAGE.parents[1] / "templates") if p.is_dir()),
+    _PACKAGE / "templates",
 )
 
 _ESCAPED = ("mjml", "html", "htm", "xml")

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from markupsafe import escape
 
 from recap_mailer.errors import RecapError
-from recap_mailer.templating import DEFAULT_TEMPLATES
+from recap_mailer.render.templating import DEFAULT_TEMPLATES
 
 POLL_SECONDS = 0.1
 #: How long a page's status request waits for a rebuild before it is answered anyway.

@@ -1464,8 +1464,8 @@ class Imported:
 
 def import_page(text: str, kind: PageKind, options: ImportOptions, slug: str) -> Imported:
     """Read a page, draft its recap source and prove the draft validates before anyone sees it."""
-    from recap_mailer.source import parse_source
-    from recap_mailer.validate import validate
+    from recap_mailer.format.source import parse_source
+    from recap_mailer.format.validate import validate
 
     draft = draft_recap(read_page(text, kind), options)
     rendered = render_draft(draft)

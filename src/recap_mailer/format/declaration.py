@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from recap_mailer.model import PLATFORMS, SESSION_KINDS, UNSUBSCRIBE_TAGS
-from recap_mailer.spec import (
+from recap_mailer.format.kinds import (
     Choice,
     Colour,
     Day,
@@ -22,6 +21,7 @@ from recap_mailer.spec import (
     TimeRange,
     Zone,
 )
+from recap_mailer.model import PLATFORMS, SESSION_KINDS, UNSUBSCRIBE_TAGS
 
 FORMAT_VERSION = 1
 

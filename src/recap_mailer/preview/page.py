@@ -18,9 +18,9 @@ from markupsafe import Markup, escape
 
 from recap_mailer.errors import Diagnostic
 from recap_mailer.model import PLATFORMS
-from recap_mailer.render_email import long_date
-from recap_mailer.social import RULES
-from recap_mailer.templating import render_template
+from recap_mailer.render.email import long_date
+from recap_mailer.render.templating import render_template
+from recap_mailer.social.posts import RULES
 
 PREVIEW_TEMPLATE = "preview.html"
 SOCIAL_TEMPLATE = "partials/preview-social.html"

@@ -24,13 +24,13 @@ from urllib.parse import parse_qsl, urlsplit
 import cssutils
 import lxml.etree
 
-from recap_mailer import counting
 from recap_mailer.cards import CARD_SIZES, card_path, card_stamp, layout_card
 from recap_mailer.errors import Diagnostic, Severity
+from recap_mailer.format.source import Path_, Source
 from recap_mailer.model import Campaign, Quote
-from recap_mailer.schedule import REPEAT_GAP, platform_timing
-from recap_mailer.social import RULES
-from recap_mailer.source import Path_, Source
+from recap_mailer.social import counting
+from recap_mailer.social.posts import RULES
+from recap_mailer.social.schedule import REPEAT_GAP, platform_timing
 
 if TYPE_CHECKING:
     from recap_mailer.build import Build
@@ -761,7 +761,7 @@ def check_schedule(ctx: _Context) -> list[Finding]:
 @cache
 def caniemail() -> dict[str, Any]:
     """Return the trimmed caniemail.com data shipped with the package (see tools/)."""
-    data = resources.files("recap_mailer").joinpath("data/caniemail.json")
+    data = resources.files("recap_mailer.checks").joinpath("data/caniemail.json")
     return json.loads(data.read_text(encoding="utf-8"))
 
 

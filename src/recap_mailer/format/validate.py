@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from recap_mailer import markdown, model
+from recap_mailer import model
 from recap_mailer.errors import Diagnostic, SourceError
-from recap_mailer.schedule import CadenceError, parse_cadence
-from recap_mailer.schema import RECAP
-from recap_mailer.source import Path_, Source
-from recap_mailer.spec import (
+from recap_mailer.format.declaration import RECAP
+from recap_mailer.format.kinds import (
     ENCODED_WORD,
     INVALID,
     Checker,
@@ -17,6 +15,9 @@ from recap_mailer.spec import (
     link_problem,
     local_moment,
 )
+from recap_mailer.format.source import Path_, Source
+from recap_mailer.render import markdown
+from recap_mailer.social.schedule import CadenceError, parse_cadence
 
 
 def validate(source: Source, slug: str) -> tuple[model.Campaign, tuple[Diagnostic, ...]]:

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from recap_mailer.ical import (
+from recap_mailer.model import PLATFORMS, Campaign
+from recap_mailer.social.calendar import (
     UTC_NAMES,
     escape_text,
     local_time,
@@ -25,9 +26,8 @@ from recap_mailer.ical import (
     utc_time,
     vtimezone,
 )
-from recap_mailer.model import PLATFORMS, Campaign
-from recap_mailer.schedule import Slot, platform_timing
-from recap_mailer.social import RULES
+from recap_mailer.social.posts import RULES
+from recap_mailer.social.schedule import Slot, platform_timing
 
 #: Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

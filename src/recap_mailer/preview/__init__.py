@@ -1,0 +1,1 @@
+"""The reviewer's page and the live preview server."""
