@@ -203,7 +203,8 @@ def test_recap_source_that_is_a_folder_is_a_clean_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as exc:
         build_campaign(tmp_path / "odd")
     assert [d.format() for d in exc.value.diagnostics] == [
-        f"{tmp_path / 'odd' / 'recap.yaml'}: error: cannot read the recap source: Is a directory"]
+        f"{tmp_path / 'odd' / 'recap.yaml'}: error: cannot read the recap source: "
+        "it is a folder, not a regular file"]
 
 
 @pytest.mark.parametrize("value", ["nan", "-1", "0", "inf"])

@@ -363,6 +363,7 @@ def import_(page: Path, slug: str, root: Path, day: str | None, timezone: str | 
     from recap_mailer.build import SLUG_PATTERN
     from recap_mailer.format.kinds import link_problem, parse_zone
     from recap_mailer.importer import MAX_PAGE_CHARS, ImportOptions, import_page, page_kind
+    from recap_mailer.inputs import decode_utf8, read_input
     from recap_mailer.outputs import create_file, replace_file
 
     if not SLUG_PATTERN.fullmatch(slug):
@@ -385,21 +386,8 @@ def import_(page: Path, slug: str, root: Path, day: str | None, timezone: str | 
             raise click.BadParameter(problem, param_hint="--recap-url")
     path = root / slug / "recap.yaml"
     try:
-        try:
-            data = page.read_bytes()
-        except OSError as exc:
-            raise SourceError([Diagnostic(str(page), 0, 0, "error",
-                                          f"cannot read the page: {exc.strerror}")]) from None
-        if len(data) > MAX_PAGE_CHARS:
-            raise SourceError([Diagnostic(str(page), 0, 0, "error",
-                                          f"the page is {len(data):,} bytes; the most the "
-                                          f"importer reads is {MAX_PAGE_CHARS:,}")])
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise SourceError([Diagnostic(str(page), 0, 0, "error",
-                                          f"the page is not UTF-8 (byte 0x{data[exc.start]:02x} "
-                                          f"at offset {exc.start}); save it as UTF-8")]) from None
+        data = read_input(page, "the page", MAX_PAGE_CHARS)
+        text = decode_utf8(data.removeprefix(b"\xef\xbb\xbf"), page, "the page")
         options = ImportOptions(page_name=page.name, date=day, timezone=timezone,
                                 recap_url=recap_url)
         imported = import_page(text, page_kind(page.name), options, slug)

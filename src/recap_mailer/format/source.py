@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from recap_mailer.errors import Diagnostic, SourceError, single_error
+from recap_mailer.inputs import decode_utf8, read_input
 
 #: A source larger than this is refused before parsing (a recap is a few tens of KB).
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
@@ -115,27 +116,8 @@ def format_path(at: Path_) -> str:
 
 def read_source(path: Path) -> Source:
     """Read and parse the recap source at ``path``."""
-    shown = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise single_error(shown, f"cannot read the recap source: {exc.strerror}") from None
-    if size > MAX_SOURCE_BYTES:
-        raise single_error(
-            shown, f"the recap source is {size:,} bytes; the most it may be is {MAX_SOURCE_BYTES:,}"
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:  # a folder or a device named recap.yaml
-        raise single_error(shown, f"cannot read the recap source: {exc.strerror}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = len(data[data.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace"))
-        message = f"the recap source is not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8"
-        raise single_error(shown, message, line, col + 1) from None
-    return parse_source(text, shown)
+    data = read_input(path, "the recap source", MAX_SOURCE_BYTES)
+    return parse_source(decode_utf8(data, path, "the recap source"), str(path))
 
 
 def parse_source(text: str, path: str = SOURCE_NAME) -> Source:
