@@ -16,22 +16,20 @@ from conftest import CASES
 from recap_mailer.build import load_campaign
 from recap_mailer.cards import (
     CARD_SIZES,
-    MIN_CONTRAST,
     STAMP_KEYWORD,
     CardLayout,
     card_inputs,
     card_stamp,
     clear_caches,
-    contrast_ratio,
     draw_card,
     family_for,
     fonts,
     layout_card,
     missing_glyphs,
-    readable,
     render_card,
     render_cards,
 )
+from recap_mailer.colour import MIN_CONTRAST, contrast_ratio, readable
 from recap_mailer.model import Campaign, Quote, Theme
 from recap_mailer.social.counting import alt_length
 from recap_mailer.social.posts import RULES, alt_text

@@ -19,11 +19,11 @@ from recap_mailer.build import Build, build_campaign, load_campaign, render_camp
 from recap_mailer.checks import (
     CHECKS,
     check_links_online,
-    contrast_ratio,
     fetch_status,
     run_checks,
 )
 from recap_mailer.cli import main
+from recap_mailer.colour import contrast_ratio
 
 BROKEN = TESTS / "campaigns" / "broken-checks"
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recap_mailer.cards import fonts
+from recap_mailer.colour import readable, rgb
 from recap_mailer.model import Campaign, Quote
 from recap_mailer.outputs import write_all
 
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 #: Card sizes: 16:9 serves X, Bluesky, Mastodon and LinkedIn; 4:5 is Instagram's.
 CARD_SIZES = ((1600, 900), (1080, 1350))
 #: WCAG 2 AA contrast for normal text; every glyph on a card meets it against the background.
-MIN_CONTRAST = 4.5
 #: Font families tried in order for each block of text: the first with every character wins.
 FAMILIES = ("Noto Sans", "Noto Sans Arabic")
 #: Fixed, so the same source always gives the same bytes.
@@ -449,52 +449,6 @@ def missing_glyphs(text: str) -> str:
                                  and c not in have))
 
 
-# --- Colour ------------------------------------------------------------------------------
-
-
-def _luminance(colour: str) -> float:
-    """Return the WCAG 2 relative luminance of ``#rrggbb``."""
-    channels = [c / 255 for c in _rgb(colour)]
-    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast_ratio(first: str, second: str) -> float:
-    """Return the WCAG 2 contrast ratio of two colours, from 1 to 21."""
-    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
-def readable(colour: str, background: str, minimum: float = MIN_CONTRAST) -> str:
-    """Return ``colour``, or if it does not read on ``background`` the nearest shade that does.
-
-    The shade is mixed toward black or white, whichever contrasts more with the background;
-    one of them always gives at least 4.58:1, so a shade is always found.
-    """
-    if contrast_ratio(colour, background) >= minimum:
-        return colour
-    towards = max(((0, 0, 0), (255, 255, 255)),
-                  key=lambda rgb: contrast_ratio(_hex(rgb), background))
-    start = _rgb(colour)
-    for step in range(1, 21):
-        shade = _hex(tuple(round(a + (b - a) * step / 20) for a, b in zip(start, towards,
-                                                                           strict=True)))
-        if contrast_ratio(shade, background) >= minimum:
-            return shade
-    return _hex(towards)
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    from PIL import ImageColor
-
-    red, green, blue = ImageColor.getrgb(colour)[:3]
-    return red, green, blue
-
-
-def _hex(rgb: tuple[int, ...]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
-
-
 # --- Drawing -----------------------------------------------------------------------------
 
 
@@ -509,10 +463,10 @@ def draw_card(layout: CardLayout) -> Image.Image:
     levels = 255 // max(1, len(colours))
     from PIL import Image, ImageChops, ImageDraw
 
-    background = _rgb(layout.background)
+    background = rgb(layout.background)
     palette = list(background)
     for colour in colours:
-        ink = _rgb(colour)
+        ink = rgb(colour)
         for level in range(1, levels + 1):
             palette += [round(b + (i - b) * level / levels) for b, i in
                         zip(background, ink, strict=True)]

@@ -25,6 +25,7 @@ import cssutils
 import lxml.etree
 
 from recap_mailer.cards import CARD_SIZES, card_path, card_stamp, layout_card
+from recap_mailer.colour import MIN_CONTRAST, contrast_ratio
 from recap_mailer.errors import Diagnostic, Severity
 from recap_mailer.format.source import Path_, Source
 from recap_mailer.model import Campaign, Quote
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 #: Gmail clips a message whose HTML passes about 102 KB, hiding the footer and unsubscribe link.
 GMAIL_CLIP_BYTES = 102 * 1024
 #: WCAG 2 AA contrast for body text.
-MIN_CONTRAST = 4.5
 #: What inboxes show of a preheader, in characters.
 PREHEADER_RANGE = (50, 140)
 
@@ -379,22 +379,6 @@ def _default(ctx: _Context, key: str) -> str:
 def _ratio(ratio: float) -> str:
     # Rounded down, so a ratio just under 4.5 never reads as 4.5.
     return f"{int(ratio * 100) / 100:.2f}"
-
-
-def relative_luminance(colour: str) -> float:
-    """Return the WCAG 2 relative luminance of ``#rrggbb``."""
-    value = colour.lstrip("#")
-    if len(value) == 3:
-        value = "".join(c * 2 for c in value)
-    channels = [int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast_ratio(first: str, second: str) -> float:
-    """Return the WCAG 2 contrast ratio of two ``#rrggbb`` colours, from 1 to 21."""
-    light, dark = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
 
 
 def _comparable(text: str) -> str:
