@@ -215,26 +215,6 @@ def test_build_all_takes_no_folders(tmp_path: Path) -> None:
     assert "--all builds every campaign under ./campaigns; name none" in result.stderr
 
 
-def test_one_shot_commands_run_without_the_cycle_collector_and_restore_it() -> None:
-    import gc
-
-    seen: list[bool] = []
-    assert gc.isenabled()
-    runner = CliRunner()
-    from recap_mailer import cli
-
-    @cli.main.command("probe-gc")
-    def probe() -> None:
-        seen.append(gc.isenabled())
-
-    try:
-        assert runner.invoke(main, ["probe-gc"]).exit_code == 0
-    finally:
-        del cli.main.commands["probe-gc"]
-    assert seen == [False]
-    assert gc.isenabled()  # back on once the command returns
-
-
 def test_the_program_leaves_with_the_commands_status_and_output() -> None:
     assert run("--help").returncode == 0
     usage = run("build", "--no-such-flag")
@@ -262,3 +242,41 @@ def test_a_bug_still_ends_with_its_traceback() -> None:
                           timeout=60, check=False)
     assert done.returncode == 1
     assert "Traceback" in done.stderr and "RuntimeError: a bug" in done.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_campaign_that_fails_badly_costs_the_others_nothing(tmp_path: Path, jobs: str) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        shutil.copytree(ROOT / "tests" / "campaigns" / "minimal", tmp_path / "campaigns" / name)
+    templates = tmp_path / "campaigns" / "beta" / "templates"
+    templates.mkdir(exist_ok=True)
+    (templates / "email.txt").write_text("{{ 1 / 0 }}\n", encoding="utf-8")
+    result = run("build", *(f"campaigns/{n}" for n in ("alpha", "beta", "gamma")),
+                 "--jobs", jobs, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "division by zero" in result.stderr
+    assert "failed campaigns/beta" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["alpha", "gamma"]
+
+
+def test_an_interrupt_at_any_moment_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    statuses = []
+    for delay in (0.2, 0.5, 1.0, 2.0):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "recap_mailer", "build", str(SAMPLE),
+             "--out", str(tmp_path / f"out-{delay}")],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+        assert "Traceback" not in stderr, (delay, stderr)
+        statuses.append(process.returncode)
+        if process.returncode == 130:
+            assert stderr.strip().splitlines()[-1] == "interrupted"
+            assert not (tmp_path / f"out-{delay}").exists() or \
+                sorted(p.name for p in (tmp_path / f"out-{delay}").iterdir()) == ["soc23-day1"]
+    assert set(statuses) <= {0, 130} and 130 in statuses, statuses

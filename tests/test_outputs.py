@@ -119,27 +119,42 @@ def test_read_previous_skips_a_file_over_the_limit(tmp_path: Path,
     assert outputs.read_previous(out, ["big.png", "small.png"]) == {"small.png": b"x" * 10}
 
 
-def test_unchanged_files_are_linked_from_the_last_build_not_written(tmp_path: Path) -> None:
+def test_leftover_staging_folders_of_a_killed_build_are_removed(tmp_path: Path) -> None:
     out = tmp_path / "out" / "camp"
-    outputs.write_outputs(out, {"same.txt": b"same", "changed.txt": b"one",
-                                "cards/a.png": b"A", "edited.txt": b"as built"})
-    before = {p.name: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
-    (out / "edited.txt").unlink()
-    (out / "edited.txt").write_bytes(b"as built, then edited by hand")
-    (out / "cards" / "a.png").unlink()
-    (out / "cards" / "a.png").symlink_to(out / "same.txt")  # same bytes, but a link
-    outputs.write_outputs(out, {"same.txt": b"same", "changed.txt": b"two",
-                                "cards/a.png": b"same", "edited.txt": b"as built"})
-    assert snapshot(out) == {"same.txt": b"same", "changed.txt": b"two", "cards/a.png": b"same",
-                             "edited.txt": b"as built"}
-    after = {p.name: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
-    assert after["same.txt"] == before["same.txt"]  # linked: the very file, not a copy
-    assert after["changed.txt"] != before["changed.txt"]
-    assert not (out / "cards" / "a.png").is_symlink()
-    assert (out / "same.txt").stat().st_nlink == 1  # the old folder is gone
+    outputs.write_outputs(out, {"a.txt": b"one"})
+    for leftover in (".camp.new-k1ll3d", ".camp.old-k1ll3d"):
+        (tmp_path / "out" / leftover / "cards").mkdir(parents=True)
+    (tmp_path / "out" / ".other.new-keep").mkdir()  # another campaign's: not ours to remove
+    outputs.write_outputs(out, {"a.txt": b"two"})
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".other.new-keep", "camp"]
+    assert snapshot(out) == {"a.txt": b"two"}
 
 
-def test_a_file_behind_a_linked_folder_is_never_linked_into_the_outputs(tmp_path: Path) -> None:
+def _write_many(out: str, label: str) -> None:
+    for round_ in range(60):
+        outputs.write_outputs(Path(out), {"who.txt": label.encode(), "n.txt": b"%d" % round_,
+                                          f"cards/{label}.png": label.encode()})
+
+
+def test_concurrent_builds_of_one_campaign_never_fail_on_the_swap(tmp_path: Path) -> None:
+    import multiprocessing
+
+    out = tmp_path / "out" / "camp"
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_write_many, args=(str(out), label))
+               for label in ("first", "second", "third")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]
+    label = (out / "who.txt").read_text()
+    assert snapshot(out) == {"who.txt": label.encode(), "n.txt": b"59",
+                             f"cards/{label}.png": label.encode()}
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["camp"]
+
+
+def test_a_linked_folder_in_the_last_outputs_is_never_written_through(tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     (outside / "a.png").write_bytes(b"A")

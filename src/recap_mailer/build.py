@@ -212,10 +212,21 @@ def build_many(campaign_dirs: Sequence[Path], *, strict: bool = False, jobs: int
     # Each campaign is independent and mostly CPU (MJML, CSS, cards): one process per core.
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts) as pool:
         futures = {pool.submit(_build_or_error, d, strict, out_root): d for d in campaign_dirs}
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker itself died (killed, out of memory)
+                result = single_error(str(futures[future]), f"the build stopped: {exc}")
+            yield futures[future], result
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches every process of the terminal: the parent alone reports it, once.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _build_or_error(campaign_dir: Path, strict: bool, out_root: Path | None,
@@ -229,6 +240,10 @@ def _build_or_error(campaign_dir: Path, strict: bool, out_root: Path | None,
         return exc
     except RecapError as exc:
         return single_error(str(campaign_dir), str(exc))
+    except Exception as exc:
+        # A bug must not cost the other campaigns their build: this one fails, and says so.
+        return single_error(str(campaign_dir), f"internal error: {type(exc).__name__}: {exc} "
+                                               "(please report it)")
 
 
 def find_campaigns(root: Path) -> list[Path]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import sys
 from pathlib import Path
@@ -31,37 +29,32 @@ def _fail(exc: RecapError) -> None:
         click.echo(f"error: {exc}", err=True)
 
 
+EXIT_INTERRUPTED = 130
+
+
 def run() -> None:
-    """Run the command line as a program, and leave as soon as the command is done."""
+    """Run the command line as a program: exit 0, 1 (failed), 2 (usage) or 130 (interrupted)."""
     try:
-        main()
-        status = 0
-    except SystemExit as exc:
-        status = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-        if not isinstance(exc.code, int | None):
-            print(exc.code, file=sys.stderr)
-    # Everything is written and closed by now. Tearing the interpreter down (with the cycle
-    # collector off, a last pass over every object the libraries made) took a tenth of a
-    # build, so the process ends here. An error that is not an exit is left to Python, which
-    # prints its traceback as usual.
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`) or stream
-            stream.flush()
-    os._exit(status)
+        status = main.main(prog_name="recap-mailer", standalone_mode=False)
+        sys.stdout.flush()
+    except (click.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        # The reader went away (`| head`): say nothing more, and keep Python's last flush
+        # at exit from failing on the same pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_FAILED)
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="recap-mailer")
 def main() -> None:
     """Turn an event-day recap source into a newsletter, its text twin and social posts."""
-    ctx = click.get_current_context()
-    # A one-shot command makes few reference cycles (a 1000-session build: 0.6 MB more with
-    # the collector off), while the collector's passes over every object the libraries create
-    # on import cost a tenth of a cold build. The long-running preview server keeps it; so
-    # does anything calling main() in-process, once it returns.
-    if ctx.invoked_subcommand != "preview" and gc.isenabled():
-        gc.disable()
-        ctx.call_on_close(gc.enable)
 
 
 @main.command()

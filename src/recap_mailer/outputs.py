@@ -5,6 +5,7 @@ It also reads back what an earlier build left, for the cards that need no redraw
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import stat
@@ -36,7 +37,7 @@ _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
 def read_previous(out_dir: Path, names: Iterable[str]) -> dict[str, bytes]:
     """Return those of ``names`` that an earlier build left in ``out_dir``, as regular files."""
     found = {}
-    for name, file, info, _folder, _leaf in _previous(out_dir, names):
+    for name, file, info in _previous(out_dir, names):
         if info.st_size <= READ_BACK_LIMIT:
             data = file.read(READ_BACK_LIMIT + 1)
             if len(data) <= READ_BACK_LIMIT:
@@ -45,11 +46,11 @@ def read_previous(out_dir: Path, names: Iterable[str]) -> dict[str, bytes]:
 
 
 def _previous(out_dir: Path, names: Iterable[str],
-              ) -> Iterator[tuple[str, BinaryIO, os.stat_result, int, str]]:
-    """Yield each of ``names`` found in ``out_dir``: open, with its status, folder and name."""
+              ) -> Iterator[tuple[str, BinaryIO, os.stat_result]]:
+    """Yield each of ``names`` found in ``out_dir`` as a regular file: open, with its status."""
     # Every folder on the way is opened relative to the last and never through a link, so a
-    # link planted in the outputs cannot make a build read (or link) anything elsewhere.
-    # Anything missing or odd is skipped: the caller makes it afresh.
+    # link planted in the outputs cannot make a build read anything elsewhere. Anything
+    # missing or odd is skipped: the caller makes it afresh.
     try:
         root = os.open(out_dir, _FOLDER)
     except OSError:
@@ -77,7 +78,7 @@ def _previous(out_dir: Path, names: Iterable[str],
                 with os.fdopen(os.open(parts[-1], _FILE, dir_fd=folder), "rb") as file:
                     info = os.fstat(file.fileno())
                     if stat.S_ISREG(info.st_mode):
-                        yield name, file, info, folder, parts[-1]
+                        yield name, file, info
             except OSError:
                 continue
     finally:
@@ -89,10 +90,35 @@ def _previous(out_dir: Path, names: Iterable[str],
 def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> None:
     """Replace ``out_dir`` with exactly ``files``; on any failure the old folder stays as it was."""
     out_dir = out_dir.absolute()
-    parent = out_dir.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        parent = os.open(out_dir.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise single_error(str(out_dir), f"cannot create the output folder: {exc.strerror}") \
+            from None
+    try:
+        # Builds into one folder take turns here (a lock on the folder itself, so nothing is
+        # left behind): each stages and swaps in its whole output while no other does, so no
+        # swap meets another halfway, and any staging folder seen now is a killed build's.
+        fcntl.flock(parent, fcntl.LOCK_EX)
+        _remove_leftovers(out_dir)
+        _stage_and_swap(out_dir, files)
+    finally:
+        os.close(parent)
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Remove staging folders that a killed build left: no live build has one without the lock."""
+    for pattern in (f".{out_dir.name}.new-*", f".{out_dir.name}.old-*"):
+        for leftover in out_dir.parent.glob(pattern):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _stage_and_swap(out_dir: Path, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` into a new folder beside ``out_dir``, then swap it in."""
+    try:
+        staging = tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent)
         os.chmod(staging, 0o755)  # mkdtemp makes it private; outputs are for sharing.
     except OSError as exc:
         message = f"cannot create the output folder: {exc.strerror}"
@@ -102,17 +128,11 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> None:
                    for name in sorted(files)}
         for folder in sorted({os.path.dirname(target) for target in targets.values()}):
             os.makedirs(folder, exist_ok=True)
-        # A file the last build wrote with the very same bytes is linked, not written again.
-        linked = {name for name, file, info, folder, leaf in _previous(out_dir, targets)
-                  if _link_if_same(file, info, folder, leaf, files[name], targets[name])}
-        # Not flushed to disk one by one (fsync took a tenth of a rebuild): every output is
-        # made again, byte for byte, from the source, and whatever a power cut leaves half
-        # written the next build neither keeps (cards are checked against their stamps) nor
-        # links (files are compared byte for byte). The swap below is what keeps a failed
-        # build from touching the last outputs.
+        # Not flushed to disk one by one: every output is made again, byte for byte, from the
+        # source, and a card that a power cut left half written fails its stamp and is drawn
+        # again. The swap is what keeps a failed build from touching the last outputs.
         for name, target in targets.items():
-            if name not in linked:
-                _write_new(target, files[name])
+            _write_new(target, files[name])
         _swap(Path(staging), out_dir)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -135,23 +155,6 @@ def write_all(descriptor: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(descriptor, view):]
-
-
-def _link_if_same(file: BinaryIO, info: os.stat_result, folder: int, leaf: str, data: bytes,
-                  target: str) -> bool:
-    """Hard-link an earlier output at ``target`` if it is ours and holds exactly ``data``."""
-    # Only a file this user owns: a link shares the file, and its owner could edit it later.
-    if info.st_uid != os.geteuid() or info.st_size != len(data) or file.read() != data:
-        return False
-    try:
-        os.link(leaf, target, src_dir_fd=folder, follow_symlinks=False)
-        linked = os.stat(target, follow_symlinks=False)
-    except OSError:
-        return False
-    if (linked.st_ino, linked.st_dev) != (info.st_ino, info.st_dev):
-        os.unlink(target)  # the name was swapped for another file after it was compared
-        return False
-    return True
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
