@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recap_mailer.social.counting import (
-    bluesky_bytes,
     bluesky_length,
     graphemes,
     linkedin_length,
     mastodon_length,
     threads_length,
+    utf8_bytes,
     x_weighted_length,
 )
 
@@ -132,7 +132,7 @@ def test_x_weighted_length_matches_twitter_text_parser(pieces: list[str]) -> Non
 def test_graphemes_and_bluesky() -> None:
     assert graphemes("e\u0301" + FAMILY + "🇬🇧" + "\r\n") == 4
     assert bluesky_length("Zalgo Z̤͔ͧ̑̓") == 7
-    assert bluesky_bytes("é") == 2
+    assert utf8_bytes("é") == 2
     assert bluesky_length("https://example.org/long/path") == 29  # links count as written
 
 

@@ -16,6 +16,7 @@ from conftest import CASES, SAMPLE
 from recap_mailer.build import load_campaign, plan_posts
 from recap_mailer.cli import main
 from recap_mailer.errors import SourceError
+from recap_mailer.social.due import posts_due
 from recap_mailer.social.exports import schedule_json
 from recap_mailer.social.schedule import (
     MAX_OCCURRENCES,
@@ -27,7 +28,6 @@ from recap_mailer.social.schedule import (
     local_times,
     parse_cadence,
     plan_schedule,
-    slots_on,
 )
 from scheduling import plan, write_campaign
 
@@ -378,7 +378,7 @@ def test_slots_on_a_day_are_local_to_the_event(tmp_path: Path) -> None:
                             quotes=2)
     _, _, slots = plan(folder)
     # 00:30 BST on the 27th is 23:30 UTC on the 26th: still the 27th for the event.
-    assert [s.id for s in slots_on(slots, date(2023, 10, 27))] == ["q0-x-1"]
+    assert [s.id for s in posts_due(slots, date(2023, 10, 27))] == ["q0-x-1"]
     assert post_slots(slots)[0].utc.date() == date(2023, 10, 26)
     assert post_slots(slots)[0].utc == datetime(2023, 10, 26, 23, 30, tzinfo=UTC)
 

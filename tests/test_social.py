@@ -17,7 +17,7 @@ from conftest import CASES, SAMPLE
 from recap_mailer.build import build_campaign, load_campaign
 from recap_mailer.errors import SourceError
 from recap_mailer.model import Campaign, Handles, Person, PlatformSettings, Quote, Social
-from recap_mailer.social.counting import bluesky_bytes, linkedin_length
+from recap_mailer.social.counting import linkedin_length, utf8_bytes
 from recap_mailer.social.posts import (
     CLOSE,
     ELLIPSIS,
@@ -53,7 +53,7 @@ def _check_within_limit(post: Post) -> None:
     assert post.length == rules.count(post.text)
     assert post.length <= post.limit, post.text
     if rules.byte_limit:
-        assert bluesky_bytes(post.text) <= rules.byte_limit
+        assert utf8_bytes(post.text) <= rules.byte_limit
 
 
 def test_sample_has_a_post_for_every_quote_on_every_platform_within_its_limit(builds) -> None:
@@ -324,12 +324,12 @@ def test_posts_and_their_schedule_never_read_a_summary(monkeypatch: pytest.Monke
     posts, slots = plan_posts(loaded)
     whole = {**post_files(posts), **schedule_files(loaded.campaign, slots,
                                                    build_clock(loaded.campaign))}
-    build_module._SOCIAL.clear()
     assert plan_social(loaded) == (posts, slots, whole)
     # So editing a summary plans nothing again; editing a quote does.
     planned: list[int] = []
-    real = build_module.plan_posts
-    monkeypatch.setattr(build_module, "plan_posts", lambda given: planned.append(1) or real(given))
+    real = build_module.compose_posts
+    monkeypatch.setattr(build_module, "compose_posts",
+                        lambda given: planned.append(1) or real(given))
     first = loaded.campaign.sessions[0]
     edited = replace(loaded.campaign, sessions=(replace(first, summary="Rewritten."),
                                                 *loaded.campaign.sessions[1:]))

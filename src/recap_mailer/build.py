@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,9 +81,16 @@ def load_campaign(campaign_dir: Path) -> Loaded:
 
 def plan_posts(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...]]:
     """Compose the posts and give each its time; a problem points into recap.yaml."""
-    try:
+    with _located(loaded):
         posts = compose_posts(loaded.campaign)
         return posts, plan_schedule(loaded.campaign, posts)
+
+
+@contextmanager
+def _located(loaded: Loaded) -> Iterator[None]:
+    """Turn a post or schedule problem into an error at its place in recap.yaml."""
+    try:
+        yield
     except PostFitError as exc:
         at = ("social", "platforms", exc.platform)
         raise SourceError([loaded.source.diagnostic(at, "error", str(exc), key=True)]) from None
@@ -96,11 +105,10 @@ def social_view(campaign: Campaign) -> Campaign:
     return replace(campaign, sessions=tuple(sessions.values()), quotes=quotes)
 
 
-#: The latest social plan (posts, slots, their files), by the view it was made from.
-_SOCIAL: dict[tuple[object, ...], tuple[tuple[Post, ...], tuple[Slot, ...], dict[str, bytes]]] = {}
+SocialPlan = tuple[tuple[Post, ...], tuple[Slot, ...], dict[str, bytes]]
 
 
-def plan_social(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...], dict[str, bytes]]:
+def plan_social(loaded: Loaded) -> SocialPlan:
     """Plan the posts and their schedule and export both; the same view gives the same plan."""
     # Posts never show a summary, so they are made from a view without any: a rebuild after
     # editing a summary (the usual edit) keeps the posts, their times and their exports.
@@ -108,13 +116,16 @@ def plan_social(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...], dic
     # Aware times in one zone compare equal across a fall-back hour (fold is ignored), so the
     # moments themselves are part of the key.
     start = view.schedule.start
-    key = (view, view.email.send_at.astimezone(UTC), start and start.astimezone(UTC))
-    if key not in _SOCIAL:
-        posts, slots = plan_posts(replace(loaded, campaign=view))
-        files = {**post_files(posts), **schedule_files(view, slots, build_clock(view))}
-        _SOCIAL.clear()
-        _SOCIAL[key] = (posts, slots, files)
-    return _SOCIAL[key]
+    with _located(loaded):
+        return _plan_social(view, view.email.send_at.astimezone(UTC),
+                            start and start.astimezone(UTC))
+
+
+@lru_cache(maxsize=1)
+def _plan_social(view: Campaign, *moments: object) -> SocialPlan:
+    posts = compose_posts(view)
+    slots = plan_schedule(view, posts)
+    return posts, slots, {**post_files(posts), **schedule_files(view, slots, build_clock(view))}
 
 
 def render_mail(loaded: Loaded, env: Environment | None = None) -> tuple[RenderedEmail, str]:

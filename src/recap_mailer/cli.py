@@ -286,8 +286,7 @@ def posts(campaign_dir: Path, platform: str | None, day: str | None) -> None:
     from datetime import date, datetime
 
     from recap_mailer.build import load_campaign, plan_posts
-    from recap_mailer.social.posts import RULES
-    from recap_mailer.social.schedule import slots_on
+    from recap_mailer.social.due import format_due, nothing_due, posts_due
 
     if day not in (None, "today") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         raise click.BadParameter(f"{day!r} is not a date written YYYY-MM-DD (or 'today')",
@@ -313,29 +312,8 @@ def posts(campaign_dir: Path, platform: str | None, day: str | None) -> None:
         except ValueError:
             raise click.BadParameter(f"{day!r} is not a date written YYYY-MM-DD (or 'today')",
                                      param_hint="--on") from None
-    if wanted is not None:
-        due = slots_on(slots, wanted, platform)
-    else:
-        due = [s for s in slots if s.post and (platform is None or s.platform == platform)]
-    if not due:
-        where = f" on {RULES[platform].label}" if platform else ""
-        click.echo(f"no posts due on {wanted.isoformat()}{where}" if wanted
-                   else f"no posts{where}")
-        return
-    blocks = []
-    for slot in due:
-        post = slot.post
-        assert post is not None
-        part = f" · {post.part}/{post.parts}" if post.parts > 1 else ""
-        offset = slot.at.isoformat()[-6:]
-        lines = [f"===== {slot.at:%a %d %b %Y %H:%M} {slot.at:%Z} ({offset}) · "
-                 f"{RULES[post.platform].label} · {post.quote_id}{part} =====", post.text]
-        if post.part == post.parts and post.link not in post.text:
-            lines.append(f"----- link: {post.link}")
-        if post.image:
-            lines += [f"----- image: {post.image}", f"----- alt: {post.alt}"]
-        blocks.append("\n".join(lines))
-    click.echo("\n\n".join(blocks))
+    due = posts_due(slots, wanted, platform)
+    click.echo(format_due(due) if due else nothing_due(wanted, platform))
 
 
 @main.command("import")

@@ -166,11 +166,6 @@ def bluesky_length(text: str) -> int:
     return graphemes(text)
 
 
-def bluesky_bytes(text: str) -> int:
-    """Return Bluesky's other limit: UTF-8 bytes (3000)."""
-    return utf8_bytes(text)
-
-
 def mastodon_length(text: str) -> int:
     """Return Mastodon's length: graphemes, a link as 23, ``@user@domain`` as ``@user``."""
     parts: list[str] = []

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule as rr
@@ -348,9 +348,3 @@ def _too_few(cadence: str, label: str, needed: int, placed: int, start: datetime
             f"but only {placed} could be placed ({why}, {gap.total_seconds() / 60:.0f} minutes "
             f"apart at least); add times to the cadence, let it run longer, or lower "
             f"min_gap_minutes")
-
-
-def slots_on(slots: Iterable[Slot], day: date, platform: str | None = None) -> list[Slot]:
-    """Return the posts due on ``day`` (local to the event), optionally on one platform."""
-    return [s for s in slots if not s.is_email and s.at.date() == day
-            and (platform is None or s.platform == platform)]
