@@ -115,7 +115,9 @@ def send_message(settings: SmtpSettings, sender: str, recipients: Iterable[str],
     deadline = _Deadline(settings.timeout)
     try:
         refused = _exchange(settings, deadline, sender, to, message)
-    except (smtplib.SMTPException, OSError) as exc:
+    except OSError as exc:  # smtplib's errors are OSErrors too
+        # Once the deadline has passed, a failure is its doing: the connection was shut down,
+        # and smtplib reads a reply cut short there as a reply (code "22" of a "220").
         if deadline.passed:
             raise SmtpError(f"SMTP server {settings.where} timed out waiting for "
                             f"{deadline.waiting_for}: the whole exchange has {settings.timeout:g}"
@@ -135,7 +137,7 @@ def _exchange(settings: SmtpSettings, deadline: _Deadline, sender: str, to: list
     context = ssl.create_default_context()
     client = (_TlsClient(deadline, settings, context) if settings.security == "tls"
               else _Client(deadline, settings))
-    with client:  # QUIT on the way out, within the same deadline
+    try:
         if settings.security == "starttls":
             deadline.waiting_for = "STARTTLS"
             client.starttls(context=context)
@@ -144,7 +146,13 @@ def _exchange(settings: SmtpSettings, deadline: _Deadline, sender: str, to: list
             client.login(settings.user, settings.password or "")
         deadline.waiting_for = "the message to be accepted"
         # sendmail, not send_message: the bytes go out as built (send_message re-renders).
-        return client.sendmail(sender, to, message)
+        refused = client.sendmail(sender, to, message)
+    except BaseException:
+        client.close()  # no QUIT: the server may be what failed, and it would wait for it
+        raise
+    deadline.waiting_for = "the answer to QUIT"
+    with client:  # QUIT as smtplib says goodbye: a server hanging up then is no failure
+        return refused
 
 
 def _failure(exc: BaseException, settings: SmtpSettings) -> SmtpError:
