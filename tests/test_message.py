@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import quopri
 import re
 from dataclasses import replace
-from email import message_from_bytes, policy, quoprimime
+from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -15,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import CASES
+from conftest import CASES, GOLDEN
 from recap_mailer.build import build_campaign
 from recap_mailer.errors import SourceError
 from recap_mailer.model import Campaign
@@ -25,13 +24,17 @@ from recap_mailer.render.message import (
     HeaderError,
     build_message,
     header_problem,
-    quoted_printable,
 )
 
 
 @pytest.fixture(scope="module")
 def builds() -> dict:
     return {case: build_campaign(path) for case, path in CASES.items()}
+
+
+@pytest.fixture(scope="module")
+def campaign(builds: dict) -> Campaign:
+    return builds["minimal"].campaign
 
 
 def _parse(data: bytes) -> EmailMessage:
@@ -290,19 +293,38 @@ def test_ascii_sender_name_with_specials_is_quoted(builds: dict) -> None:
     assert (sender.display_name, sender.addr_spec) == (name, "news@example.org")
 
 
-_QP_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=400) | st.lists(
-    st.sampled_from(["a", " ", "\t", "=", "é", "\n", "\r\n", "\r", "x" * 70, "\u2028", "\x0c"]),
+#: RFC 2045: an encoded line of quoted-printable is at most 76 characters.
+QP_LINE = 76
+
+
+@pytest.mark.parametrize("case", sorted(p.parent.name for p in GOLDEN.glob("*/email.eml")))
+def test_golden_eml_reads_back_as_its_text_and_html(case: str) -> None:
+    folder = GOLDEN / case
+    data = (folder / "email.eml").read_bytes()
+    body = data.split(b"\r\n\r\n", 1)[1]
+    too_long = [line for line in body.split(b"\r\n") if len(line) > QP_LINE]
+    assert too_long == []
+    text, html = (part.get_payload(decode=True).replace(b"\r\n", b"\n")
+                  for part in _parse(data).iter_parts())
+    assert text == (folder / "email.txt").read_bytes()
+    # A MIME text part ends with a line break; email.html has none at its end.
+    assert html == (folder / "email.html").read_bytes() + b"\n"
+
+
+_BODY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=400) | st.lists(
+    st.sampled_from(["a", " ", "\t", "=", "é", "\n", "\r\n", "x" * 70, "\u2028", "\x0c", "🎉"]),
     max_size=60).map("".join)
 
 
-@given(text=_QP_TEXT, width=st.integers(min_value=4, max_value=100))
-@settings(max_examples=400, deadline=None)
-def test_quoted_printable_is_what_the_email_package_writes(text: str, width: int) -> None:
-    # The email package's own encoder, as set_content(cte="quoted-printable") calls it, is
-    # the reference: every byte, every soft break, every encoded trailing space.
-    body = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
-    expected = quoprimime.body_encode(body.decode("latin-1"), width).replace("\n", "\r\n")
-    encoded = quoted_printable(text, width)
-    assert encoded == expected
-    assert all(len(line) <= width for line in encoded.split("\r\n"))
-    assert quopri.decodestring(encoded.encode("ascii")).replace(b"\r\n", b"\n") == body
+@given(text=_BODY_TEXT, html=_BODY_TEXT)
+@settings(max_examples=200, deadline=None)
+def test_parts_decode_back_within_76_characters_a_line(text: str, html: str,
+                                                      campaign: Campaign) -> None:
+    data = build_message(campaign, text, html)
+    body = data.split(b"\r\n\r\n", 1)[1]
+    assert all(len(line) <= QP_LINE for line in body.split(b"\r\n"))
+    for part, given_text in zip(_parse(data).iter_parts(), (text, html), strict=True):
+        decoded = part.get_payload(decode=True).decode("utf-8")
+        # Line breaks of any kind become CRLF on the wire; a part, even empty, ends with one.
+        lines = given_text.encode("utf-8").splitlines() or [b""]
+        assert decoded == "".join(f"{line.decode('utf-8')}\r\n" for line in lines)

@@ -209,7 +209,7 @@ def test_recap_source_that_is_a_folder_is_a_clean_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", ["nan", "-1", "0", "inf"])
 def test_smtp_timeout_must_be_a_positive_number(value: str, tmp_path: Path) -> None:
-    from recap_mailer.render.message import SmtpError, load_smtp_settings
+    from recap_mailer.send.settings import SmtpError, load_smtp_settings
 
     with pytest.raises(SmtpError, match="SMTP timeout must be a positive number of seconds"):
         load_smtp_settings({"RECAP_SMTP_HOST": "127.0.0.1", "RECAP_SMTP_TIMEOUT": value,

@@ -16,14 +16,9 @@ from click.testing import CliRunner
 from conftest import CASES, SAMPLE
 from recap_mailer.build import build_campaign
 from recap_mailer.cli import main
-from recap_mailer.render.message import (
-    TEST_PREFIX,
-    SmtpError,
-    SmtpSettings,
-    build_message,
-    load_smtp_settings,
-    send_message,
-)
+from recap_mailer.render.message import TEST_PREFIX, build_message
+from recap_mailer.send.settings import SmtpError, SmtpSettings, load_smtp_settings
+from recap_mailer.send.smtp import send_message
 
 USER, PASSWORD = "staff", "s3cret pass"
 

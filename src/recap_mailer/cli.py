@@ -205,12 +205,9 @@ def new(slug: str, root: Path) -> None:
 def send_test(campaign_dir: Path, recipients: tuple[str, ...]) -> None:
     """Send a [TEST] copy of a campaign's email over SMTP (settings: RECAP_SMTP_* or smtp.toml)."""
     from recap_mailer.build import load_campaign, render_mail
-    from recap_mailer.render.message import (
-        TEST_PREFIX,
-        build_message,
-        load_smtp_settings,
-        send_message,
-    )
+    from recap_mailer.render.message import TEST_PREFIX, build_message
+    from recap_mailer.send.settings import load_smtp_settings
+    from recap_mailer.send.smtp import send_message
 
     try:
         settings = load_smtp_settings()

@@ -1,25 +1,17 @@
-"""Text + HTML -> a standard MIME message (.eml), and the SMTP test send of that message."""
+"""Text + HTML -> a standard MIME message (.eml), with the checks its header values need."""
 
 from __future__ import annotations
 
 import hashlib
-import math
-import os
 import re
-import smtplib
-import socket
-import ssl
-import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from email import policy
 from email.header import Header
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, formataddr
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from recap_mailer.errors import Diagnostic, RecapError, SourceError
+from recap_mailer.errors import Diagnostic, SourceError
 from recap_mailer.format.kinds import ENCODED_WORD
 from recap_mailer.format.source import SOURCE_NAME, Path_, format_path
 from recap_mailer.model import Campaign
@@ -37,6 +29,9 @@ _MAX_HEADER_VALUE = 900
 # set_raw (addresses in angle brackets) are never re-encoded: Python would turn a long
 # List-Unsubscribe URL into RFC 2047 encoded-words, which no mail client reads as a URL.
 _POLICY = policy.SMTP.clone(refold_source="none")
+# Quoted-printable bodies at RFC 2045's 76 characters a line (the email package encodes a body
+# at its policy's max_line_length, which is 78 for headers under the SMTP policy).
+_BODY_POLICY = _POLICY.clone(max_line_length=76)
 
 # Line breaks and other controls, and lone surrogates (they cannot be encoded as UTF-8 at all).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")
@@ -47,10 +42,6 @@ _ANGLE_SAFE = re.compile(r"[^\s<>\x00-\x1f\x7f]+")
 
 class HeaderError(SourceError):
     """A value that would go into a message header is unsafe (a line break, an encoded-word)."""
-
-
-class SmtpError(RecapError):
-    """The SMTP test send failed; the message is one line, fit to show a user."""
 
 
 def header_problem(value: str) -> str | None:
@@ -140,63 +131,21 @@ def build_message(campaign: Campaign, text: str, html: str, *,
     # "=_" cannot occur in quoted-printable text, so the boundary never collides with a body.
     boundary = f"=_recap_{digest[32:56]}"
     message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
-    # The headers are folded by the email package; the two parts, whose headers never vary,
-    # are written here: its generic part machinery took a tenth of a warm rebuild.
+    # The email package folds the headers and encodes each part; the parts are joined here
+    # with the boundary derived above.
     head = b"".join(_POLICY.fold_binary(name, value) for name, value in message.raw_items())
-    data = head + (f"\r\n--{boundary}\r\n{_part('plain', text)}\r\n--{boundary}\r\n"
-            f"{_part('html', html)}\r\n--{boundary}--\r\n").encode("ascii")
+    delimiter = f"\r\n--{boundary}".encode("ascii")
+    data = (head + delimiter + b"\r\n" + _part("plain", text) + delimiter + b"\r\n"
+            + _part("html", html) + delimiter + b"--\r\n")
     _check_line_lengths(data)
     return data
 
 
-def _part(subtype: str, body: str) -> str:
+def _part(subtype: str, body: str) -> bytes:
     """Return one text part, UTF-8 in quoted-printable, as the email package writes it."""
-    return (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-            f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{quoted_printable(body)}")
-
-
-#: Runs of bytes quoted-printable writes as =XX, once "=" itself is written as =3D: all but
-#: tab, space and printable ASCII (line breaks are handled apart).
-_QP_UNSAFE = re.compile(r"[^\t\n\x20-\x7e]+")
-
-
-def quoted_printable(text: str, width: int = _POLICY.max_line_length) -> str:
-    """Encode ``text`` as UTF-8 quoted-printable lines (CRLF) of at most ``width`` characters.
-
-    The same output as the email package's encoder (``quoprimime.body_encode`` behind
-    ``set_content``), in a tenth of the time: it maps every character through a table.
-    """
-    data = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
-    # "=" is most of what is encoded in HTML (every attribute), so it is replaced in one go.
-    body = _QP_UNSAFE.sub(lambda m: "=" + m[0].encode("latin-1").hex("=").upper(),
-                          data.decode("latin-1").replace("=", "=3D"))
-    out: list[str] = []
-    for line in body.split("\n")[:-1]:
-        # Soft breaks ("=" at the end of a line) every width - 1 characters, never inside =XX.
-        start, last_start = 0, len(line) - 1 - width
-        while start <= last_start:
-            stop = start + width - 1
-            if line[stop - 2] == "=":
-                out.append(line[start:stop - 1])
-                start = stop - 2
-            elif line[stop - 1] == "=":
-                out.append(line[start:stop])
-                start = stop - 1
-            else:
-                out.append(line[start:stop] + "=")
-                start = stop
-        if line and line[-1] in " \t":
-            # White space ending a line must be encoded (or followed by a soft break).
-            room = start - last_start
-            end = f"={ord(line[-1]):02X}"
-            if room == 2:
-                end = line[-1] + "=\r\n"
-            elif room < 2:
-                end = "=\r\n" + end
-            out.append(line[start:-1] + end)
-        else:
-            out.append(line[start:])
-    return "".join(f"{line}\r\n" for line in out)
+    part = MIMEPart(policy=_BODY_POLICY)
+    part.set_content(body, subtype=subtype, charset="utf-8", cte="quoted-printable")
+    return part.as_bytes()
 
 
 def _encoded(value: str, header: str) -> str:
@@ -259,168 +208,3 @@ def _check_line_lengths(data: bytes) -> None:
             raise HeaderError([Diagnostic("email.eml", number, 1, "error",
                                           f"line is {len(line)} octets; RFC 5322 allows "
                                           f"{MAX_LINE_OCTETS}")])
-
-
-# --- SMTP test send ---------------------------------------------------------------------------
-
-Security = Literal["starttls", "tls", "none"]
-_DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "tls": 465, "none": 25}
-_KEYS = ("host", "port", "user", "password", "security", "timeout")
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """Where and how a test copy is sent; from the environment or the user's config file."""
-
-    host: str
-    port: int
-    security: Security = "starttls"
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    timeout: float = 30.0
-
-    @property
-    def where(self) -> str:
-        """Return ``host:port`` for messages."""
-        return f"{self.host}:{self.port}"
-
-
-def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
-    """Return the SMTP config file: RECAP_SMTP_CONFIG, else the user's recap-mailer/smtp.toml."""
-    environ = os.environ if environ is None else environ
-    if environ.get("RECAP_SMTP_CONFIG"):
-        return Path(environ["RECAP_SMTP_CONFIG"]).expanduser()
-    base = environ.get("XDG_CONFIG_HOME") or str(Path("~/.config").expanduser())
-    return Path(base) / "recap-mailer" / "smtp.toml"
-
-
-def load_smtp_settings(environ: Mapping[str, str] | None = None) -> SmtpSettings:
-    """Read SMTP settings: RECAP_SMTP_* variables override the config file, key by key.
-
-    They never come from a campaign: a recap source is shared and committed; passwords are not.
-    """
-    environ = os.environ if environ is None else environ
-    path = default_config_path(environ)
-    values: dict[str, Any] = {}
-    explicit = bool(environ.get("RECAP_SMTP_CONFIG"))
-    if path.is_file() or explicit:
-        values = _read_config(path)
-    for key in _KEYS:
-        if environ.get(f"RECAP_SMTP_{key.upper()}"):
-            values[key] = environ[f"RECAP_SMTP_{key.upper()}"]
-    return _settings(values, path)
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise SmtpError(f"cannot read SMTP config {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SmtpError(f"SMTP config {path} is not valid TOML: {exc}") from None
-    # Allow the settings at the top level or under an [smtp] table.
-    data = data.get("smtp", data) if isinstance(data.get("smtp"), dict) else data
-    unknown = sorted(set(data) - set(_KEYS))
-    if unknown:
-        raise SmtpError(f"SMTP config {path}: unknown key {unknown[0]!r}; "
-                        f"known keys: {', '.join(_KEYS)}")
-    return dict(data)
-
-
-def _settings(values: dict[str, Any], path: Path) -> SmtpSettings:
-    host = str(values.get("host") or "").strip()
-    if not host:
-        raise SmtpError(f"no SMTP server configured: set RECAP_SMTP_HOST or 'host' in {path}")
-    security = str(values.get("security") or "starttls").strip().lower()
-    if security not in _DEFAULT_PORTS:
-        raise SmtpError(f"SMTP security {security!r} is not one of: starttls, tls, none")
-    try:
-        port = int(values.get("port") or _DEFAULT_PORTS[security])
-        timeout = float(values.get("timeout") or 30)
-    except (TypeError, ValueError):
-        raise SmtpError("SMTP port and timeout must be numbers") from None
-    if not math.isfinite(timeout) or timeout <= 0:
-        raise SmtpError(f"SMTP timeout must be a positive number of seconds, not {timeout}")
-    if not 0 < port < 65536:
-        raise SmtpError(f"SMTP port {port} is out of range")
-    user = str(values["user"]) if values.get("user") else None
-    password = str(values["password"]) if values.get("password") is not None else None
-    if user and password is None:
-        raise SmtpError("an SMTP user needs a password: set RECAP_SMTP_PASSWORD or 'password' "
-                        f"in {path}")
-    if user and security == "none" and host.lower() not in _LOOPBACK:
-        raise SmtpError(f"refusing to send the SMTP password to {host} without TLS: "
-                        "use RECAP_SMTP_SECURITY=starttls or tls")
-    return SmtpSettings(host=host, port=port, security=security,  # type: ignore[arg-type]
-                        user=user, password=password, timeout=timeout)
-
-
-def send_message(settings: SmtpSettings, sender: str, recipients: Iterable[str],
-                 message: bytes) -> None:
-    """Send ``message`` exactly as built; raise SmtpError with one clear line on any failure."""
-    to = list(recipients)
-    if not to:
-        raise SmtpError("no recipients: pass --to ADDRESS or set email.test_recipients")
-    where = settings.where
-    try:
-        with _connect(settings) as client:
-            if settings.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
-            if settings.user:
-                client.login(settings.user, settings.password or "")
-            # sendmail, not send_message: the bytes go out as built (send_message re-renders).
-            refused = client.sendmail(sender, to, message)
-    except smtplib.SMTPAuthenticationError as exc:
-        raise SmtpError(f"SMTP login as {settings.user!r} refused by {where}: "
-                        f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
-    except smtplib.SMTPNotSupportedError as exc:
-        # "STARTTLS extension not supported by server." or the same of SMTP AUTH.
-        raise SmtpError(f"SMTP server {where}: {_one_line(str(exc))}") from None
-    except smtplib.SMTPRecipientsRefused as exc:
-        first, (code, reply) = next(iter(exc.recipients.items()))
-        raise SmtpError(f"SMTP server {where} refused recipient {first}: "
-                        f"{_reply(code, reply)}") from None
-    except smtplib.SMTPSenderRefused as exc:
-        raise SmtpError(f"SMTP server {where} refused sender {exc.sender}: "
-                        f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
-    except smtplib.SMTPResponseException as exc:
-        raise SmtpError(f"SMTP server {where} refused the message: "
-                        f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
-    except smtplib.SMTPServerDisconnected:
-        raise SmtpError(f"SMTP server {where} closed the connection") from None
-    except smtplib.SMTPException as exc:
-        raise SmtpError(f"SMTP send to {where} failed: {_one_line(str(exc))}") from None
-    except ssl.SSLError as exc:
-        reason = getattr(exc, "verify_message", None) or exc.reason or str(exc)
-        raise SmtpError(f"TLS with SMTP server {where} failed: {_one_line(str(reason))}") from None
-    except ConnectionRefusedError:
-        raise SmtpError(f"cannot connect to SMTP server {where}: connection refused") from None
-    except socket.gaierror as exc:
-        raise SmtpError(f"cannot find SMTP server {settings.host!r}: {exc.strerror}") from None
-    except TimeoutError:
-        raise SmtpError(f"SMTP server {where} did not answer within "
-                        f"{settings.timeout:g} seconds") from None
-    except OSError as exc:
-        raise SmtpError(f"cannot talk to SMTP server {where}: "
-                        f"{_one_line(exc.strerror or str(exc))}") from None
-    if refused:
-        first, (code, reply) = next(iter(refused.items()))
-        raise SmtpError(f"SMTP server {where} refused recipient {first}: {_reply(code, reply)}")
-
-
-def _connect(settings: SmtpSettings) -> smtplib.SMTP:
-    if settings.security == "tls":
-        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                context=ssl.create_default_context())
-    return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-
-
-def _reply(code: int, reply: bytes | str) -> str:
-    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-    return f"{code} {_one_line(text)}"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:300]

@@ -1,0 +1,1 @@
+"""The SMTP test send: settings from the user's environment (settings) and the exchange (smtp)."""
