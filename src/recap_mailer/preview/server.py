@@ -24,7 +24,7 @@ from recap_mailer.render.templating import DEFAULT_TEMPLATES
 LONG_POLL_SECONDS = 20.0
 #: A burst of changes (an editor's truncate and write, a folder copied in) ends after this many
 #: milliseconds without another one, and is cut off after DEBOUNCE_MS at the latest.
-QUIET_MS = 20
+QUIET_MS = 10
 DEBOUNCE_MS = 1000
 #: How long to wait before building again when a rebuild fails: a file caught half written
 #: fails to parse, and the error is only reported if the file, read again, still fails.
