@@ -5,6 +5,8 @@ from __future__ import annotations
 import http.client
 import json
 import shutil
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ import pytest
 
 from conftest import CASES
 from recap_mailer.build import build_campaign
+from recap_mailer.errors import RecapError
 from recap_mailer.preview.server import PreviewServer, allowed_hosts, resolve_request_path
 
 
@@ -38,7 +41,8 @@ def campaign(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(campaign: Path) -> Iterator[PreviewServer]:
-    running = PreviewServer(campaign, lambda d: build_campaign(d).files, port=0)
+    # A short per-connection timeout, so the tests of stalled connections end soon.
+    running = PreviewServer(campaign, lambda d: build_campaign(d).files, port=0, timeout=0.5)
     running.start()
     yield running
     running.stop()
@@ -110,8 +114,8 @@ def test_change_rebuilds_and_a_broken_source_keeps_the_last_good_build(
 
     source.write_text(source.read_text(encoding="utf-8").replace(
         "timezone: UTC", "timezone: Mars/Olympus"), encoding="utf-8")
-    # The server may catch the file half written (write_text truncates first) and report
-    # that; the rebuild after the whole file is what this test is about.
+    # Wait for the error of the whole edited file (the server reads a file that failed again
+    # before reporting it, so a half-written one is not reported).
     wait_for(lambda: "unknown time zone" in (json.loads(get(server, "/__status")[1])["error"]
                                              or ""))
     page = get(server, "/")[1].decode("utf-8")
@@ -170,3 +174,117 @@ def test_status_long_poll_answers_when_a_rebuild_is_published(server: PreviewSer
     waiting.join(timeout=15)
     assert answers and answers[0]["generation"] > current
     assert b"Long-polled recap" in get(server, "/")[1]
+
+
+def edit(source: Path, old: str, new: str) -> None:
+    source.write_text(source.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+def test_a_source_caught_half_written_is_read_again_before_any_error_is_shown(
+        campaign: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = campaign / "recap.yaml"
+    whole = source.read_text(encoding="utf-8").replace("Minimal test recap", "Completed recap")
+    failures: list[str] = []
+
+    def build(folder: Path) -> dict[str, bytes]:
+        try:
+            return build_campaign(folder).files
+        except RecapError as exc:
+            failures.append(str(exc))
+            # The editor finishes writing while the server waits to read the file again.
+            source.write_text(whole, encoding="utf-8")
+            raise
+
+    running = PreviewServer(campaign, build, port=0)
+    published: list[str | None] = []
+    publish = running.state.publish
+    monkeypatch.setattr(running.state, "publish",
+                        lambda files, error: (published.append(error), publish(files, error)))
+    running.start()
+    try:
+        source.write_text(whole[:len(whole) // 2], encoding="utf-8")  # caught half written
+        wait_for(lambda: b"Completed recap" in get(running, "/")[1])
+    finally:
+        running.stop()
+    assert failures  # the half was read, and failed
+    assert published and published == [None] * len(published)
+
+
+def test_200_concurrent_requests_are_all_answered(server: PreviewServer) -> None:
+    paths = ["/", "/email.txt", "/email.html", "/__status", "/nonexistent.html"] * 40
+    expected = {path: get(server, path) for path in set(paths)}
+    start = threading.Barrier(len(paths))
+    answers: list[tuple[str, tuple[int, bytes]]] = []
+
+    def ask(path: str) -> None:
+        start.wait()
+        answers.append((path, get(server, path)))
+
+    clients = [threading.Thread(target=ask, args=(path,)) for path in paths]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join(60)
+    assert len(answers) == 200
+    assert all(answer == expected[path] for path, answer in answers)
+
+
+def test_stalled_connections_are_closed_and_the_server_still_answers(
+        server: PreviewServer) -> None:
+    stalled = []
+    for i in range(50):
+        conn = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        if i % 2:  # half a request; the others send nothing at all
+            conn.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}".encode())
+        stalled.append(conn)
+    # Each is closed by the server once its timeout passes, with nothing sent back.
+    for conn in stalled:
+        assert conn.recv(1024) == b""
+        conn.close()
+    status, body = get(server, "/")
+    assert status == 200 and b"Minimal test recap" in body
+
+
+@pytest.mark.parametrize("query", [
+    "after=abc", "after=", "after=1.5", "after=%C2%B2", "after=%D9%A1%D9%A2", "after=+1",
+    "after=1&after=2", "after=99999999999999999999", "after=1%00",
+], ids=["word", "empty", "decimal", "superscript", "arabic-digits", "plus", "twice", "huge",
+        "nul"])
+def test_a_bad_status_query_is_400(server: PreviewServer, query: str,
+                                   capfd: pytest.CaptureFixture[str]) -> None:
+    assert get(server, f"/__status?{query}") == (
+        400, b"bad request: after= takes one generation number\n")
+    assert get(server, "/__status")[0] == 200
+    assert capfd.readouterr() == ("", "")
+
+
+def reset(conn: socket.socket) -> None:
+    """Close with a reset, as a browser tab that goes away does."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+def handling() -> bool:
+    return any(t.name.endswith("(process_request_thread)") for t in threading.enumerate())
+
+
+def test_clients_that_go_away_print_nothing(server: PreviewServer, campaign: Path,
+                                            capfd: pytest.CaptureFixture[str]) -> None:
+    # One goes away mid-page, reading little of it through a small receive buffer.
+    reader = socket.socket()
+    reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    reader.connect(("127.0.0.1", server.port))
+    reader.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+    assert reader.recv(16).startswith(b"HTTP/1.0 200")
+    reset(reader)
+    # One goes away while its status request waits for a rebuild, which is then answered.
+    generation = json.loads(get(server, "/__status")[1])["generation"]
+    waiter = socket.create_connection(("127.0.0.1", server.port))
+    waiter.sendall(f"GET /__status?after={generation} HTTP/1.1\r\n"
+                   f"Host: 127.0.0.1:{server.port}\r\n\r\n".encode())
+    reset(waiter)
+    edit(campaign / "recap.yaml", "Minimal test recap", "Rebuilt recap")
+    wait_for(lambda: json.loads(get(server, "/__status")[1])["generation"] > generation)
+    wait_for(lambda: not handling())
+    assert capfd.readouterr() == ("", "")
+    assert b"Rebuilt recap" in get(server, "/")[1]

@@ -254,17 +254,14 @@ def preview(campaign_dir: Path | None, port: int, host: str, out_root: Path) -> 
 
     def build_files(folder: Path) -> dict[str, bytes]:
         started = time.perf_counter()
-        try:
-            result = build_campaign(folder, previous=out_root / campaign_slug(folder))
-        except RecapError as exc:
-            _fail(exc)
-            raise
+        result = build_campaign(folder, previous=out_root / campaign_slug(folder))
         _report(result.warnings)
         click.echo(f"built {folder} in {(time.perf_counter() - started) * 1000:.0f} ms")
         return result.files
 
     try:
-        server = PreviewServer(campaign_dir, build_files, host=host, port=port)
+        server = PreviewServer(campaign_dir, build_files, host=host, port=port,
+                               on_failure=_fail)
     except OSError as exc:
         click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror}", err=True)
         sys.exit(EXIT_FAILED)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import io
 import re
-import secrets
 import struct
 from dataclasses import dataclass
 from datetime import UTC
@@ -52,50 +50,11 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
-def data_uri(png: bytes) -> str:
-    """Embed a PNG in the page, so the page is one file that opens anywhere."""
-    return _data_uri(png).decode("ascii")
-
-
 @lru_cache(maxsize=16)  # the sample's cards come back in every rebuild; hundreds would not fit
-def _data_uri(png: bytes) -> bytes:
-    return b"data:image/png;base64," + base64.b64encode(png)
-
-
-# The page's largest pieces (card images, the email in its frames) are rendered as markers and
-# put in as bytes afterwards: through Jinja and str.encode, a megabyte of base64 was most of
-# the page's time. The marker holds a secret of this process, so no text from a source can
-# ever be taken for one.
-_MARKER = f"splice-{secrets.token_hex(16)}-"
-_MARKED = re.compile(re.escape(_MARKER).encode("ascii") + rb"(\d+)\.")
-
-
-class _Splices:
-    """The pieces of one page put in as bytes, each behind its marker."""
-
-    def __init__(self) -> None:
-        # Each piece is bytes fit for the page, or a card (PNG) to put in as a data URI.
-        self.pieces: list[tuple[bytes, bool]] = []
-
-    def add(self, piece: bytes, *, card: bool = False) -> Markup:
-        """Return the marker that stands for ``piece``; a ``card`` goes in as a data URI."""
-        self.pieces.append((piece, card))
-        return Markup(f"{_MARKER}{len(self.pieces) - 1}.")
-
-    def fill(self, page: str) -> bytes:
-        """Return the page as UTF-8 with every marker replaced by its piece."""
-        # Written piece by piece into one buffer: a card's data URI is made as it is written,
-        # so hundreds of cards are never held as base64 beside the page they go into.
-        data = memoryview(page.encode("utf-8"))
-        out = io.BytesIO()
-        at = 0
-        for match in _MARKED.finditer(data):
-            out.write(data[at:match.start()])
-            piece, card = self.pieces[int(match[1])]
-            out.write(_data_uri(piece) if card else piece)
-            at = match.end()
-        out.write(data[at:])
-        return out.getvalue()
+def data_uri(png: bytes) -> Markup:
+    """Embed a PNG in the page, so the page is one file that opens anywhere."""
+    # Markup: a data URI is this prefix and the base64 alphabet, none of which HTML escapes.
+    return Markup("data:image/png;base64," + base64.b64encode(png).decode("ascii"))
 
 
 def prepare_preview(env: jinja2.Environment) -> None:
@@ -111,7 +70,6 @@ def render_preview(build: Any, env: jinja2.Environment,
     """Render preview.html from a build's outputs (the email, its text, posts, cards...)."""
     campaign = build.campaign
     files: dict[str, bytes] = build.files
-    splices = _Splices()
     # Each card is embedded once, as a CSS class that posts and the gallery share: as <img>
     # data URIs, the sample's 35 posts would carry 45 copies of 10 cards (5 MB).
     cards: dict[str, Card] = {}
@@ -120,7 +78,7 @@ def render_preview(build: Any, env: jinja2.Environment,
         if name.startswith("cards/") and name.endswith(".png"):
             embed = len(data) <= room
             room -= len(data) if embed else 0
-            uri = splices.add(data, card=True) if embed else name
+            uri = data_uri(data) if embed else name
             cards[name] = Card(f"card-{i}", uri, *_png_size(data), embedded=embed)
     # What the posts, cards and schedule section shows, as a key (tuples) for _social_section.
     social = {
@@ -140,15 +98,16 @@ def render_preview(build: Any, env: jinja2.Environment,
         **_context(social),
         campaign=campaign,
         long_date=long_date(campaign),
-        # Escaped and encoded once each, shown twice (desktop, mobile).
-        email_html=splices.add(escape(build.email.html).encode("utf-8")),
-        email_dark_html=splices.add(escape(force_dark(build.email.html)).encode("utf-8")),
+        # Escaped once each (escape returns Markup, so Jinja keeps it as it is), shown twice
+        # (desktop, mobile).
+        email_html=escape(build.email.html),
+        email_dark_html=escape(force_dark(build.email.html)),
         email_size=build.email.size,
         email_text=files.get("email.txt", b"").decode("utf-8"),
         social_section=_social_section(env, social),
         diagnostics=diagnostics,
     )
-    return splices.fill(page)
+    return page.encode("utf-8")
 
 
 def _context(social: dict[str, Any]) -> dict[str, Any]:
@@ -157,19 +116,17 @@ def _context(social: dict[str, Any]) -> dict[str, Any]:
             "cards": dict(social["cards"])}
 
 
-#: The latest posts, cards and schedule section, by its environment and what it shows.
-_SOCIAL: dict[tuple[object, ...], Markup] = {}
-
-
 def _social_section(env: jinja2.Environment, social: dict[str, Any]) -> Markup:
     """Render the posts, cards and schedule; the same plan and cards give the same section."""
-    # Half the page's rendering, and a rebuild after editing the email changes none of it.
-    # The environment stands for the templates: a changed template makes a new one. Aware
-    # times in one zone compare equal across a fall-back hour, so the moments are keyed too.
+    # A rebuild after editing the email changes none of it, so the latest one is kept. The
+    # environment stands for the templates: a changed template makes a new one. Aware times in
+    # one zone compare equal across a fall-back hour, so the moments are part of the key too.
     moments = (social["email"].send_at.astimezone(UTC), *(s.utc for s in social["schedule"]))
-    key = (env, moments, *social.values())
-    if key not in _SOCIAL:
-        html = render_template(env, SOCIAL_TEMPLATE, **_context(social))
-        _SOCIAL.clear()
-        _SOCIAL[key] = Markup(html)
-    return _SOCIAL[key]
+    return _render_social(env, moments, tuple(social.items()))
+
+
+@lru_cache(maxsize=1)
+def _render_social(env: jinja2.Environment, moments: tuple[object, ...],
+                   social: tuple[tuple[str, Any], ...]) -> Markup:
+    del moments  # only a part of the cache's key
+    return Markup(render_template(env, SOCIAL_TEMPLATE, **_context(dict(social))))

@@ -4,22 +4,38 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import watchfiles
 from markupsafe import escape
 
 from recap_mailer.errors import RecapError
 from recap_mailer.render.templating import DEFAULT_TEMPLATES
 
-POLL_SECONDS = 0.1
 #: How long a page's status request waits for a rebuild before it is answered anyway.
 LONG_POLL_SECONDS = 20.0
+#: A burst of changes (an editor's truncate and write, a folder copied in) ends after this many
+#: milliseconds without another one, and is cut off after DEBOUNCE_MS at the latest.
+QUIET_MS = 10
+DEBOUNCE_MS = 1000
+#: How long to wait before building again when a rebuild fails: a file caught half written
+#: fails to parse, and the error is only reported if the file, read again, still fails.
+SETTLE_SECONDS = 0.25
+#: How long a connection may keep the server waiting on one read or write (a request sent in
+#: part, a client that stops reading) before it is closed.
+REQUEST_TIMEOUT = 10.0
+#: Connections waiting to be accepted: a browser opens many at once when a page loads.
+BACKLOG = 128
+
+_GENERATION = re.compile(r"-?[0-9]{1,18}")
 
 _TYPES = {".html": "text/html; charset=utf-8", ".png": "image/png", ".json": "application/json",
           ".txt": "text/plain; charset=utf-8", ".mjml": "text/plain; charset=utf-8",
@@ -71,50 +87,46 @@ class PreviewState:
 
 
 def rebuild(campaign_dir: Path, state: PreviewState,
-            build: Callable[[Path], dict[str, bytes]]) -> None:
-    """Build once and publish the result; a failure never stops the server."""
+            build: Callable[[Path], dict[str, bytes]], settle: float = 0.0,
+            on_failure: Callable[[RecapError], None] | None = None) -> None:
+    """Build and publish the result; after a failure, try once more ``settle`` seconds later."""
+    files, error = _attempt(campaign_dir, build)
+    if error is not None and settle > 0:
+        time.sleep(settle)
+        files, error = _attempt(campaign_dir, build)
+    if isinstance(error, RecapError) and on_failure is not None:
+        on_failure(error)
+    state.publish(files, None if error is None else _describe(error))
+
+
+def _attempt(campaign_dir: Path, build: Callable[[Path], dict[str, bytes]]
+             ) -> tuple[dict[str, bytes] | None, Exception | None]:
+    """Build once; a failure is returned, never raised, so it cannot stop the server."""
     try:
-        files = build(campaign_dir)
-    except RecapError as exc:
-        state.publish(None, str(exc))
-        return
+        return build(campaign_dir), None
     except Exception as exc:  # a bug must show in the page, not kill the preview
-        state.publish(None, f"internal error: {type(exc).__name__}: {exc}")
-        return
-    state.publish(files, None)
+        return None, exc
 
 
-def _snapshot(roots: list[Path]) -> dict[str, tuple[int, int]]:
-    """Return the modification time and size of every file under the watched folders."""
-    # The size too: a file rewritten within one clock tick keeps its modification time.
-    found: dict[str, tuple[int, int]] = {}
-    for root in roots:
-        for path in _walk(root):
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            found[str(path)] = (stat.st_mtime_ns, stat.st_size)
-    return found
+def _describe(error: Exception) -> str:
+    if isinstance(error, RecapError):
+        return str(error)
+    return f"internal error: {type(error).__name__}: {error}"
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    if root.is_file():
-        yield root
-    elif root.is_dir():
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and not any(part.startswith(".") for part in path.parts[-2:]):
-                yield path
+class _SourceFilter(watchfiles.DefaultFilter):
+    """Changes that can make a new build: not editors' hidden files nor folders' own."""
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        parts = Path(path).parts[-2:]
+        return super().__call__(change, path) and not any(p.startswith(".") for p in parts)
 
 
-def watch(roots: list[Path], on_change: Callable[[], None], stop: threading.Event,
-          before: dict[str, tuple[int, int]]) -> None:
-    """Call ``on_change`` whenever a file under ``roots`` differs from the ``before`` snapshot."""
-    while not stop.wait(POLL_SECONDS):
-        now = _snapshot(roots)
-        if now != before:
-            before = now
-            on_change()
+def watch(roots: list[Path], on_change: Callable[[], None], stop: threading.Event) -> None:
+    """Call ``on_change`` after each burst of changes under ``roots``, until ``stop`` is set."""
+    for _changes in watchfiles.watch(*roots, watch_filter=_SourceFilter(), debounce=DEBOUNCE_MS,
+                                     step=QUIET_MS, stop_event=stop, rust_timeout=0):
+        on_change()
 
 
 def resolve_request_path(raw: str) -> str | None:
@@ -135,23 +147,20 @@ def allowed_hosts(host: str, port: int) -> set[str]:
     return {f"{name}:{port}" for name in names} | (names if port == 80 else set())
 
 
-def make_handler(state: PreviewState, hosts: set[str]) -> type[BaseHTTPRequestHandler]:
+def make_handler(state: PreviewState, hosts: set[str],
+                 request_timeout: float = REQUEST_TIMEOUT) -> type[BaseHTTPRequestHandler]:
     """Return a request handler bound to the preview state."""
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "recap-mailer-preview"
+        timeout = request_timeout  # put on each connection's socket by StreamRequestHandler
 
         def do_GET(self) -> None:
             if self.headers.get("Host", "") not in hosts:
                 self._send(403, b"forbidden: unexpected Host header\n", "text/plain")
                 return
             if self.path.split("?")[0] == "/__status":
-                after = parse_qs(urlsplit(self.path).query).get("after", [""])[0]
-                if after.lstrip("-").isdigit():
-                    state.wait_past(int(after), LONG_POLL_SECONDS)
-                with state.lock:
-                    body = {"generation": state.generation, "error": state.error}
-                self._send(200, json.dumps(body).encode(), "application/json")
+                self._status()
                 return
             name = resolve_request_path(self.path)
             with state.lock:
@@ -163,6 +172,19 @@ def make_handler(state: PreviewState, hosts: set[str]) -> type[BaseHTTPRequestHa
                 self._send(404, b"not found\n", "text/plain")
                 return
             self._send(200, files[name], _TYPES.get(Path(name).suffix, "application/octet-stream"))
+
+        def _status(self) -> None:
+            query = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+            after = query.get("after", [])
+            if len(after) > 1 or (after and not _GENERATION.fullmatch(after[0])):
+                self._send(400, b"bad request: after= takes one generation number\n",
+                           "text/plain")
+                return
+            if after:
+                state.wait_past(int(after[0]), LONG_POLL_SECONDS)
+            with state.lock:
+                body = {"generation": state.generation, "error": state.error}
+            self._send(200, json.dumps(body).encode(), "application/json")
 
         def _send(self, status: int, body: bytes, content_type: str) -> None:
             self.send_response(status)
@@ -197,35 +219,57 @@ def _page(preview: bytes | None, error: str | None, generation: int) -> bytes:
     return html.encode("utf-8")
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    """One daemon thread per connection; a client that goes away is no error of ours."""
+
+    daemon_threads = True
+    request_queue_size = BACKLOG
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A reader that closed its tab mid-page, or a connection timed out mid-response.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class PreviewServer:
     """Serve a campaign's preview, rebuilding when its source or a template changes."""
 
     def __init__(self, campaign_dir: Path, build: Callable[[Path], dict[str, bytes]],
-                 host: str = "127.0.0.1", port: int = 8000) -> None:
+                 host: str = "127.0.0.1", port: int = 8000, *,
+                 timeout: float = REQUEST_TIMEOUT,
+                 on_failure: Callable[[RecapError], None] | None = None) -> None:
         self.campaign_dir = campaign_dir
         self.state = PreviewState()
         self._build = build
+        self._on_failure = on_failure
         self._stop = threading.Event()
         self._rebuilding = threading.Lock()
-        self._roots = [campaign_dir, DEFAULT_TEMPLATES]
-        # Looked at before the first build: any change after this moment triggers a rebuild,
-        # even one made before the watcher thread runs.
-        self._before = _snapshot(self._roots)
-        rebuild(campaign_dir, self.state, build)
-        self.httpd = ThreadingHTTPServer((host, port), make_handler(self.state, set()))
-        self.httpd.daemon_threads = True
+        # Watching starts before the first build, so a change made while it runs (or before
+        # start()) still makes a rebuild.
+        self._watcher = threading.Thread(
+            target=watch, args=([campaign_dir, DEFAULT_TEMPLATES], self._changed, self._stop),
+            daemon=True)
+        self._watcher.start()
+        with self._rebuilding:
+            rebuild(campaign_dir, self.state, build, on_failure=on_failure)
+        try:
+            self.httpd = _HTTPServer((host, port), make_handler(self.state, set(), timeout))
+        except OSError:
+            self._stop.set()
+            raise
         self.port = self.httpd.server_address[1]
-        self.httpd.RequestHandlerClass = make_handler(self.state, allowed_hosts(host, self.port))
+        self.httpd.RequestHandlerClass = make_handler(
+            self.state, allowed_hosts(host, self.port), timeout)
         self.url = f"http://{host}:{self.port}/"
 
     def _changed(self) -> None:
         with self._rebuilding:
-            rebuild(self.campaign_dir, self.state, self._build)
+            rebuild(self.campaign_dir, self.state, self._build, settle=SETTLE_SECONDS,
+                    on_failure=self._on_failure)
 
     def start(self) -> None:
-        """Serve and watch in background threads."""
-        threading.Thread(target=watch, args=(self._roots, self._changed, self._stop,
-                                             self._before), daemon=True).start()
+        """Serve in a background thread (watching began when the server was made)."""
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
                          daemon=True).start()
 
@@ -234,6 +278,7 @@ class PreviewServer:
         self._stop.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+        self._watcher.join()
 
     def serve_until_interrupted(self) -> None:
         """Serve in the foreground until Ctrl-C."""
