@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
+
+# Control characters from a user's file would act on the terminal (ESC) or split the line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 Severity = Literal["error", "warning"]
 
@@ -19,10 +27,11 @@ class Diagnostic:
     message: str
 
     def format(self) -> str:
-        """Return the compiler-style one-line form."""
+        """Return the compiler-style one-line form, with control characters shown escaped."""
+        path, message = _printable(self.path), _printable(self.message)
         if self.line:
-            return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
-        return f"{self.path}: {self.severity}: {self.message}"
+            return f"{path}:{self.line}:{self.col}: {self.severity}: {message}"
+        return f"{path}: {self.severity}: {message}"
 
 
 class RecapError(Exception):

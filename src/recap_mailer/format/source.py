@@ -60,6 +60,33 @@ else:  # pragma: no cover - PyYAML built without libyaml
     _FastComposer = _Composer  # type: ignore[misc,assignment]
 
 
+#: How deep mappings and lists may nest; a recap needs a handful of levels.
+MAX_DEPTH = 64
+
+
+def _check_depth(text: str, path: str) -> None:
+    """Refuse nesting past MAX_DEPTH before anything recursive (composing, building) runs."""
+    parser = _FastComposer(text)
+    depth = 0
+    try:
+        while (event := parser.get_event()) is not None:
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise single_error(path, f"the source is nested more than {MAX_DEPTH} "
+                                             "levels deep; no recap needs that many",
+                                       mark.line + 1, mark.column + 1)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.StreamEndEvent):
+                return
+    except yaml.YAMLError:
+        return  # composing reports it, at its place
+    finally:
+        parser.dispose()
+
+
 def _compose(text: str) -> yaml.Node | None:
     """Compose the YAML node tree; on bad YAML, raise the Python parser's clearer error."""
     try:
@@ -123,6 +150,7 @@ def read_source(path: Path) -> Source:
 def parse_source(text: str, path: str = SOURCE_NAME) -> Source:
     """Parse recap YAML text into plain data with marks; raise SourceError on bad YAML."""
     text = text.removeprefix("\ufeff")
+    _check_depth(text, path)
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -130,8 +158,13 @@ def parse_source(text: str, path: str = SOURCE_NAME) -> Source:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         raise SourceError([Diagnostic(path, line, col, "error", f"YAML: {problem}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses: no mark, a position
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise single_error(path, f"YAML: the character U+{exc.character:04X} is not allowed "
+                                 "in a YAML file; remove it", line, col) from None
     except yaml.YAMLError as exc:
-        raise single_error(path, f"YAML: {exc}", 1, 1) from None
+        raise single_error(path, f"YAML: {str(exc).splitlines()[0]}", 1, 1) from None
     builder = _Builder(path)
     data = builder.build(node, ()) if node is not None else None
     if builder.errors:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import traceback
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from recap_mailer.errors import Diagnostic, SourceError
+from recap_mailer.inputs import decode_utf8, read_input
+
+#: The most one template file may hold; the default theme's largest is a few kilobytes.
+MAX_TEMPLATE_BYTES = 1024 * 1024
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 #: Where the default theme lives: inside the wheel, or at the top of a source checkout.
@@ -56,9 +64,11 @@ def _signature(folders: list[Path]) -> tuple[tuple[str, int, int], ...]:
 @lru_cache(maxsize=8)
 def _environment(search: tuple[str, ...],
                  signature: tuple[tuple[str, int, int], ...]) -> jinja2.Environment:
-    # Compiling the templates is a third of a warm rebuild: keep them while they are unchanged.
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(list(search)),
+    # Compiling the templates is costly: keep them while they are unchanged. Templates are
+    # code a campaign brings along, so they run sandboxed: no attribute walks into Python's
+    # internals, no changing the values they are given.
+    return ImmutableSandboxedEnvironment(
+        loader=TemplateLoader(list(search)),
         autoescape=_autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -66,6 +76,21 @@ def _environment(search: tuple[str, ...],
         keep_trailing_newline=True,
         auto_reload=False,
     )
+
+
+class TemplateLoader(jinja2.FileSystemLoader):
+    """Find templates like Jinja's loader, but read only regular files inside their folder."""
+
+    def get_source(self, environment: jinja2.Environment, template: str,
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)
+        for folder in self.searchpath:
+            path = Path(folder, *pieces)
+            if os.path.lexists(path):  # a link counts, even one to nowhere: it is refused
+                data = read_input(path, "the template", MAX_TEMPLATE_BYTES, inside=Path(folder))
+                return decode_utf8(data, shown_path(str(path)), "the template"), str(path), \
+                    lambda: True
+        raise jinja2.TemplateNotFound(template)
 
 
 def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
@@ -80,13 +105,23 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
     except jinja2.TemplateNotFound as exc:
         raise SourceError([Diagnostic(name, 0, 0, "error",
                                       f"template not found: {exc.name}")]) from None
-    except jinja2.TemplateError as exc:
-        filename, line = _template_frame(exc, env)
-        raise SourceError([Diagnostic(shown_path(filename or name), line, 1 if line else 0, "error",
-                                      f"template: {exc}")]) from None
+    except jinja2.TemplateError as exc:  # the sandbox's SecurityError among them
+        raise _located(exc, name, f"template: {exc}") from None
+    except SourceError:
+        raise
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        # What a template's own expressions can raise ({{ 1 / 0 }}, a macro calling itself).
+        raise _located(exc, name, f"template: {type(exc).__name__}: {exc}") from None
 
 
-def _template_frame(exc: BaseException, env: jinja2.Environment) -> tuple[str | None, int]:
+def _located(exc: BaseException, name: str, message: str) -> SourceError:
+    """Return an error at the innermost template line of ``exc``'s traceback."""
+    filename, line = _template_frame(exc)
+    return SourceError([Diagnostic(shown_path(filename or name), line, 1 if line else 0,
+                                   "error", message)])
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int]:
     """Find the innermost template file and line in a render error's traceback."""
     found: tuple[str | None, int] = (None, 0)
     for frame in traceback.extract_tb(exc.__traceback__):
