@@ -286,3 +286,24 @@ def test_link_addresses_are_decoded_once() -> None:
     checked = replace(build.checked, html=html)
     links = web_links(checked, read_email(html))
     assert links[0] == ("https://example.org/?a=1&copy=2&lt=3", "email.html")
+
+
+def test_a_card_that_would_show_boxes_is_a_warning_at_the_quote() -> None:
+    # The awkward campaign's first quote ends in an emoji; a CJK quote is added beside it.
+    loaded = load_campaign(CASES["awkward"])
+    build = render_campaign(loaded)
+    found = [f for f in build.findings if "shows boxes" in f.message]
+    quote = loaded.campaign.quotes[0]
+    assert [f.message for f in found] == [
+        f"quote '{quote.id}': its quote card shows boxes for U+1F389 PARTY POPPER: the card's "
+        "font has no glyph for it; the alt text of its posts keeps it"]
+    assert found[0].severity == "warning" and found[0].check == "quotes"
+    at = loaded.source.diagnostic(("quotes", 0, "text"), "warning", "x")
+    assert (found[0].diagnostic.line, found[0].diagnostic.col) == (at.line, at.col)
+    cjk = replace(quote, text="日本語")
+    checked = replace(build.checked, campaign=replace(loaded.campaign, quotes=(cjk,)), posts=())
+    (finding,) = [f for f in run_checks(checked, loaded.source) if "shows boxes" in f.message]
+    assert finding.message == (
+        f"quote '{quote.id}': its quote card shows boxes for U+65E5 CJK UNIFIED IDEOGRAPH-65E5, "
+        "U+672C CJK UNIFIED IDEOGRAPH-672C, U+8A9E CJK UNIFIED IDEOGRAPH-8A9E: the card's font "
+        "has no glyph for them")
