@@ -196,7 +196,7 @@ def _checks(ctx: dict[str, Any]) -> dict[str, Any]:
 
     email = RenderedEmail(ctx["mjml"], ctx["html"])
     build = Build(ctx["campaign"], email, _files(ctx), (), ctx["posts"], schedule=ctx["slots"])
-    return {"findings": run_checks(build, ctx["source"])}
+    return {"findings": run_checks(build.checked, ctx["source"])}
 
 
 def _preview(ctx: dict[str, Any]) -> dict[str, Any]:

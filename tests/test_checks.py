@@ -14,14 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import CASES, TESTS
-from recap_mailer import checks
 from recap_mailer.build import Build, build_campaign, load_campaign, render_campaign
-from recap_mailer.checks import (
-    CHECKS,
-    check_links_online,
-    fetch_status,
-    run_checks,
-)
+from recap_mailer.checks import CHECKS, check_links_online, clients, quotes, run_checks
+from recap_mailer.checks.links import fetch_status, web_links
+from recap_mailer.checks.reading import read_email
 from recap_mailer.cli import main
 from recap_mailer.colour import contrast_ratio
 
@@ -58,8 +54,9 @@ EXPECTED = [
     "email.postal_address",
     "[links] email.html: warning: link https://example.org/about has no utm_source, "
     "utm_medium, utm_campaign: its clicks go untracked",
-    "[links] email.html: error: link ftp://example.org/minutes.txt is not https:",
-    "[links] email.html: error: link https:// is malformed (no host)",
+    "[links] email.html: error: link ftp://example.org/minutes.txt must start with https: or "
+    "mailto:",
+    "[links] email.html: error: link https:// needs a host name after https://",
     "[quotes] recap.yaml:47:11: warning: quote 'engines' is not verbatim in email.html",
     "[quotes] recap.yaml:44:14: warning: quote 'engines' in email.txt is not attributed to "
     "'Dr Ada Lovelace'",
@@ -125,7 +122,7 @@ def test_posts_over_their_limit_or_without_alt_text_are_errors() -> None:
     post = build.posts[0]
     long = replace(post, text=post.text + " " + "word " * 100)
     bare = replace(post, alt=None)
-    found = run_checks(replace(build, posts=(long, bare)), source)
+    found = run_checks(replace(build.checked, posts=(long, bare)), source)
     messages = [f.message for f in found if f.check == "posts"]
     assert messages[0].startswith(f"post {post.id} is ")
     assert messages[0].endswith(f"; X takes {post.limit}")
@@ -142,7 +139,7 @@ def test_online_link_check_reports_links_that_do_not_answer() -> None:
         asked.append(url)
         return 404 if url.startswith("https://example.org/recap") else 200
 
-    found = check_links_online(build, source, fetch)
+    found = check_links_online(build.checked, source, fetch)
     assert len(asked) == len(set(asked)) > 1  # each distinct link once
     assert found and {f.check for f in found} == {"links"}
     assert all(" answers 404" in f.message for f in found)
@@ -215,20 +212,20 @@ def test_contrast_ratio_follows_wcag() -> None:
 
 
 def test_caniemail_data_is_trimmed_to_css_and_html_for_major_clients() -> None:
-    data = checks.caniemail()
+    data = clients.caniemail()
     assert data["source"].startswith("npm caniemail@2.0.2 (MIT)")
     assert all(slug.startswith(("css-", "html-")) for slug in data["features"])
     assert len(data["clients"]) == 11
-    licence = Path(checks.__file__).parent / "data" / "caniemail-LICENSE.txt"
+    licence = Path(clients.__file__).parent / "data" / "caniemail-LICENSE.txt"
     assert "MIT License" in licence.read_text(encoding="utf-8")
 
 
 def test_mjml_resets_and_fallbacks_are_not_flagged() -> None:
-    used = checks.css_features(["@media (prefers-color-scheme: dark) { a { color: red; } }"],
-                               ["cursor:auto;word-spacing:normal;border-radius:4px"])
+    used = clients.css_features(["@media (prefers-color-scheme: dark) { a { color: red; } }"],
+                                ["cursor:auto;word-spacing:normal;border-radius:4px"])
     assert "css-cursor" not in used and "css-word-spacing" not in used
     assert {"css-at-media", "css-at-media-prefers-color-scheme"} <= set(used)
-    assert {"css-at-media-prefers-color-scheme", "css-border-radius"} <= checks.ALLOWED_FEATURES
+    assert {"css-at-media-prefers-color-scheme", "css-border-radius"} <= clients.ALLOWED_FEATURES
 
 
 def test_a_card_that_shows_another_quote_is_found() -> None:
@@ -249,7 +246,8 @@ def test_a_card_that_shows_another_quote_is_found() -> None:
     for card, problem in [(changed, f"quote '{quote.id}' is not verbatim in its quote card"),
                           (misnamed, f"quote '{quote.id}' in its quote card is not "
                                      f"attributed to '{quote.speaker.display_name}'")]:
-        found = run_checks(replace(build, files={**build.files, path: card}), loaded.source)
+        found = run_checks(replace(build.checked, cards={**build.checked.cards, path: card}),
+                           loaded.source)
         messages = [f.diagnostic.message for f in found if f.check == "quotes"]
         assert messages == [problem]
     assert not [f for f in build.findings if f.check == "quotes"]
@@ -264,19 +262,19 @@ def test_a_card_without_its_stamp_is_laid_out_again_to_check(
         if name.startswith("cards/"):
             files[name] = png[:png.rfind(b"iTXt") - 4] + png[-12:]  # the stamp cut off
     laid_out: list[str] = []
-    real = checks.layout_card
-    monkeypatch.setattr(checks, "layout_card",
+    real = quotes.layout_card
+    monkeypatch.setattr(quotes, "layout_card",
                         lambda q, c, s: laid_out.append(q.id) or real(q, c, s))
-    assert run_checks(build, loaded.source) == build.findings
+    assert run_checks(build.checked, loaded.source) == build.findings
     assert laid_out == []  # stamped cards are read, not laid out
-    assert run_checks(replace(build, files=files), loaded.source) == build.findings
+    assert run_checks(replace(build, files=files).checked, loaded.source) == build.findings
     assert laid_out == [q.id for q in loaded.campaign.quotes]
 
 
 @pytest.mark.parametrize("html", ["", "   ", "<!-- only a comment -->", "<!DOCTYPE html>"])
 def test_an_email_with_nothing_in_it_reads_as_empty(html: str) -> None:
-    reader = checks._EmailReader(html)
-    assert (reader.lang, reader.links, reader.images, reader.text) == (None, [], [], "")
+    reader = read_email(html)
+    assert (reader.lang, reader.links, reader.images, reader.text) == (None, (), (), "")
 
 
 def test_link_addresses_are_decoded_once() -> None:
@@ -285,5 +283,27 @@ def test_link_addresses_are_decoded_once() -> None:
     build = build_campaign(CASES["minimal"])
     html = ('<html><body><a href="https://example.org/?a=1&amp;copy=2&amp;lt=3">'
             "the programme</a></body></html>")
-    links = checks.web_links(replace(build, email=replace(build.email, html=html)))
+    checked = replace(build.checked, html=html)
+    links = web_links(checked, read_email(html))
     assert links[0] == ("https://example.org/?a=1&copy=2&lt=3", "email.html")
+
+
+def test_a_card_that_would_show_boxes_is_a_warning_at_the_quote() -> None:
+    # The awkward campaign's first quote ends in an emoji; a CJK quote is added beside it.
+    loaded = load_campaign(CASES["awkward"])
+    build = render_campaign(loaded)
+    found = [f for f in build.findings if "shows boxes" in f.message]
+    quote = loaded.campaign.quotes[0]
+    assert [f.message for f in found] == [
+        f"quote '{quote.id}': its quote card shows boxes for U+1F389 PARTY POPPER: the card's "
+        "font has no glyph for it; the alt text of its posts keeps it"]
+    assert found[0].severity == "warning" and found[0].check == "quotes"
+    at = loaded.source.diagnostic(("quotes", 0, "text"), "warning", "x")
+    assert (found[0].diagnostic.line, found[0].diagnostic.col) == (at.line, at.col)
+    cjk = replace(quote, text="日本語")
+    checked = replace(build.checked, campaign=replace(loaded.campaign, quotes=(cjk,)), posts=())
+    (finding,) = [f for f in run_checks(checked, loaded.source) if "shows boxes" in f.message]
+    assert finding.message == (
+        f"quote '{quote.id}': its quote card shows boxes for U+65E5 CJK UNIFIED IDEOGRAPH-65E5, "
+        "U+672C CJK UNIFIED IDEOGRAPH-672C, U+8A9E CJK UNIFIED IDEOGRAPH-8A9E: the card's font "
+        "has no glyph for them")

@@ -391,9 +391,8 @@ def schedule_findings(folder: Path, **changes) -> list[str]:
 
     loaded = load_campaign(folder)
     build = render_campaign(loaded)
-    if changes:
-        build = replace(build, **changes)
-    return [f.diagnostic.format() for f in run_checks(build, loaded.source)
+    checked = replace(build.checked, **changes)
+    return [f.diagnostic.format() for f in run_checks(checked, loaded.source)
             if f.check == "schedule"]
 
 
@@ -431,7 +430,7 @@ def test_the_check_reports_posts_too_close_and_repeated(tmp_path: Path) -> None:
     email, first, second = slots
     close = replace(second, at=first.at + timedelta(minutes=30),
                     post=replace(second.post, text=first.post.text))
-    found = schedule_findings(folder, schedule=(email, first, close))
+    found = schedule_findings(folder, slots=(email, first, close))
     assert len(found) == 2
     assert "error: X posts q0-x-1 and q1-x-1 are 30 minutes apart; the gap is 60" in found[0]
     assert "error: X post q1-x-1 repeats an earlier post's text within three days" in found[1]

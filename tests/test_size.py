@@ -10,7 +10,7 @@ import pytest
 from conftest import CASES
 from helpers import Page
 from recap_mailer.build import build_campaign
-from recap_mailer.checks import GMAIL_CLIP_BYTES
+from recap_mailer.checks.size import GMAIL_CLIP_BYTES
 from recap_mailer.render.email import EMAIL_BUDGET_BYTES
 
 

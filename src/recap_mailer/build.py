@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recap_mailer.cards import CardsInProgress, card_paths
+from recap_mailer.checks import Checked, Finding, all_findings
 from recap_mailer.errors import Diagnostic, RecapError, SourceError, single_error
 from recap_mailer.format.source import SOURCE_NAME, Source, format_path, read_source
 from recap_mailer.format.validate import validate
@@ -22,12 +23,11 @@ from recap_mailer.social.posts import Post, PostFitError, compose_posts, post_fi
 from recap_mailer.social.schedule import ScheduleError, Slot, build_clock, plan_schedule
 
 # The email's machinery (Jinja, MRML, premailer and cssutils, lxml, the checks) is imported
-# where it is used, after render_campaign has set its card helper drawing: a first build's
-# helper starts a fifth sooner, and `recap-mailer check`'s source errors come sooner too.
+# where it is used, after render_campaign has set its card helper drawing, so the helper
+# starts sooner, and `recap-mailer check`'s source errors come sooner too.
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from recap_mailer.checks import Finding
     from recap_mailer.render.email import RenderedEmail
 
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -57,9 +57,17 @@ class Build:
     @property
     def report(self) -> tuple[Finding, ...]:
         """Return the source's advisories and the checks' findings, group by group."""
-        from recap_mailer.checks import all_findings
-
         return all_findings(self.warnings, self.findings)
+
+    @property
+    def checked(self) -> Checked:
+        """Return what the reviewer's checks read of this build."""
+        layout = self.email.layout
+        cards = {p: self.files[p] for p in card_paths(self.campaign) if p in self.files}
+        return Checked(self.campaign, self.email.html,
+                       self.files.get("email.txt", b"").decode("utf-8"), self.posts,
+                       self.schedule, cards, layout.compact,
+                       frozenset(s.id for s in layout.omitted))
 
 
 def campaign_slug(campaign_dir: Path) -> str:
@@ -164,7 +172,7 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None,
         posts, slots, social_files = plan_social(loaded)
         cards.collect()
         # Everything that needs no card is done before waiting for the cards.
-        prepare_checks(email.html)
+        read = prepare_checks(email.html)
         prepare_preview(env)
         drawn = cards.result()
     except BaseException:
@@ -189,7 +197,7 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None,
     }
     build = Build(loaded.campaign, email, files, tuple(warnings), posts, schedule=slots)
     # The reviewer's checks (checks.py) read every output; the preview shows what they find.
-    build = replace(build, findings=run_checks(build, loaded.source))
+    build = replace(build, findings=run_checks(build.checked, loaded.source, read))
     report = build.report
     files["report.json"] = report_json(loaded.campaign.slug, report).encode("utf-8")
     # The preview shows every other output, so it is rendered last.

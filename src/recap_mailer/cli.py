@@ -154,7 +154,7 @@ def check(campaign_dir: Path, strict: bool, output_format: str, online: bool,
         sys.exit(EXIT_FAILED)
     findings = list(result.report)
     if online:
-        findings += check_links_online(result, loaded.source)
+        findings += check_links_online(result.checked, loaded.source)
         findings = list(in_order(findings))
     if strict:
         findings = list(strictly(findings))

@@ -7,15 +7,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as dateparser
 
+from recap_mailer import links
 from recap_mailer.errors import Diagnostic
 from recap_mailer.format.source import Path_, Source, format_path
+from recap_mailer.links import EMAIL_ADDRESS as _EMAIL
+from recap_mailer.links import LINK_SCHEMES
 
 
 class Invalid:
@@ -147,32 +148,11 @@ class Text(Kind):
         return out
 
 
-#: Schemes a link may use; everything else (javascript:, data:, http:, //host) is refused.
-LINK_SCHEMES = ("https", "mailto")
-_EMAIL = r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+"
-
-
-@lru_cache(maxsize=4096)  # validation, Markdown and the checks ask about the same links
 def link_problem(url: str, schemes: tuple[str, ...] = LINK_SCHEMES) -> str | None:
-    """Say what is wrong with a link, or None when it is a safe https: or mailto: address."""
-    if url != url.strip() or any(c.isspace() for c in url) or _CONTROL.search(url):
-        return "a link must not contain spaces or control characters"
-    if re.search(r"[<>\"\\^`{|}]", url):
-        return "a link must not contain < > \" \\ ^ ` { | } (percent-encode them)"
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    wanted = " or ".join(f"{s}:" for s in schemes)
-    if scheme not in schemes or parts.scheme != scheme:
-        return f"a link must start with {wanted} (got {url[:40]!r})"
-    if scheme == "https":
-        host = parts.hostname or ""
-        if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", host) or "." not in host:
-            return f"a link needs a host name after https:// (got {url[:60]!r})"
-        if parts.username or parts.password:
-            return "a link must not carry a user name or password"
-    if scheme == "mailto" and not re.fullmatch(_EMAIL, parts.path):
-        return f"a mailto: link needs one email address (got {url[:60]!r})"
-    return None
+    """Say what is wrong with a link written in the source, or None when it is safe."""
+    # The rules are links.link_problem's, the one copy the email's link check also applies.
+    problem = links.link_problem(url, schemes)
+    return problem.message if problem else None
 
 
 @dataclass

@@ -1,0 +1,50 @@
+"""The posts check: each post within its platform's limits, alt text on every image."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from recap_mailer.checks.context import Context
+from recap_mailer.checks.findings import Finding
+from recap_mailer.social import counting
+from recap_mailer.social.posts import RULES
+
+
+@lru_cache(maxsize=1024)  # posts outlive a rebuild that only edits the email
+def _post_length(platform: str, text: str) -> int:
+    return counting.COUNTERS[platform](text)
+
+
+def check_posts(ctx: Context) -> list[Finding]:
+    """Each post within its platform's limit; alt text on every image, within its limit."""
+    found = []
+    posts = ctx.checked.posts
+    for post in posts:
+        rules = RULES[post.platform]
+        at = ("social", "platforms", post.platform)
+        length = _post_length(post.platform, post.text)
+        if length > post.limit:
+            found.append(ctx.at("posts", at, "error",
+                                f"post {post.id} is {length} {rules.unit}; {rules.label} "
+                                f"takes {post.limit}", key=True))
+        size = counting.utf8_bytes(post.text)
+        if rules.byte_limit and size > rules.byte_limit:
+            found.append(ctx.at("posts", at, "error",
+                                f"post {post.id} is {size} bytes; {rules.label} takes "
+                                f"{rules.byte_limit}", key=True))
+        if post.image and not (post.alt or "").strip():
+            found.append(ctx.at("posts", at, "error",
+                                f"post {post.id}: its image {post.image} has no alt text",
+                                key=True))
+        elif post.alt and counting.alt_length(post.alt) > rules.alt_limit:
+            found.append(ctx.at("posts", at, "error",
+                                f"post {post.id}: its alt text is "
+                                f"{counting.alt_length(post.alt)} characters; {rules.label} "
+                                f"takes {rules.alt_limit}", key=True))
+    for settings in ctx.campaign.social.enabled:
+        if settings.platform == "mastodon" and settings.limit is None:
+            found.append(ctx.at("posts", ("social", "platforms", "mastodon"), "warning",
+                                "Mastodon posts are held to the default 500 characters, but "
+                                "each server sets its own limit: give the server and its limit",
+                                key=True))
+    return found

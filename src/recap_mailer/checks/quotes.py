@@ -1,0 +1,122 @@
+"""The quotes check: every quote verbatim and attributed in the email, text, posts and cards."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from recap_mailer.cards import CARD_SIZES, card_path, card_stamp, layout_card, missing_glyphs
+from recap_mailer.checks.context import Context
+from recap_mailer.checks.findings import HTML_FILE, TEXT_FILE, Finding
+from recap_mailer.model import Campaign, Quote
+from recap_mailer.social.posts import RULES
+
+
+@lru_cache(maxsize=1024)  # quotes, names and posts come back in every rebuild
+def _squeeze(text: str) -> str:
+    """Drop all white space: wrapping (in the text, on a card) never makes a quote differ."""
+    return re.sub(r"\s+", "", text)
+
+
+def check_quotes(ctx: Context) -> list[Finding]:
+    """Every quote verbatim, and attributed to the same spelling, in email, text, posts, cards."""
+    campaign = ctx.campaign
+    shortened = ctx.checked.compact | ctx.checked.omitted
+    html, text = _squeeze(ctx.email.text), _squeeze(ctx.text)
+    found = []
+    for i, quote in enumerate(campaign.quotes):
+        words = _squeeze(quote.text.strip())
+        name = quote.speaker.display_name
+        where: list[tuple[str, str | None]] = []  # (output, what is wrong)
+        if quote.featured or quote.session.id not in shortened:
+            where.append((HTML_FILE, _quoted_in(html, words, name)))
+        where.append((TEXT_FILE, _quoted_in(text, words, name)))
+        where += _posts_problems(ctx, quote)
+        where += _card_problems(ctx, quote)
+        for output, problem in where:
+            if problem:
+                at = ("quotes", i, "text") if problem == "changed" else ("quotes", i, "speaker")
+                message = (f"quote '{quote.id}' is not verbatim in {output}"
+                           if problem == "changed" else
+                           f"quote '{quote.id}' in {output} is not attributed to '{name}'")
+                found.append(ctx.at("quotes", at, "warning", message))
+        found += _boxes_on_card(ctx, i, quote)
+    return found
+
+
+#: How many missing characters a finding names before it counts the rest.
+NAMED_CHARACTERS = 8
+
+
+def _boxes_on_card(ctx: Context, i: int, quote: Quote) -> list[Finding]:
+    """Warn when the quote's card shows boxes for characters its font has no glyph for."""
+    if card_path(quote, CARD_SIZES[0]) not in ctx.checked.cards:
+        return []
+    missing = missing_glyphs(quote.text)
+    if not missing:
+        return []
+    named = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '(no name)')}"
+                      for c in missing[:NAMED_CHARACTERS])
+    more = len(missing) - NAMED_CHARACTERS
+    named += f" and {more} more" if more > 0 else ""
+    them = "them" if len(missing) > 1 else "it"
+    alts = [post.alt or "" for post in ctx.checked.posts
+            if post.quote_id == quote.id and post.image]
+    kept = f"; the alt text of its posts keeps {them}" \
+        if alts and all(c in alt for alt in alts for c in missing) else ""
+    return [ctx.at("quotes", ("quotes", i, "text"), "warning",
+                   f"quote '{quote.id}': its quote card shows boxes for {named}: the card's "
+                   f"font has no glyph for {them}{kept}")]
+
+
+def _quoted_in(haystack: str, words: str, name: str) -> str | None:
+    """Say whether ``words`` appear in ``haystack`` followed soon by ``name``."""
+    start = haystack.find(words)
+    if start < 0:
+        return "changed"
+    after = haystack[start + len(words): start + len(words) + 300]
+    return None if _squeeze(name) in after else "attribution"
+
+
+def _posts_problems(ctx: Context, quote: Quote) -> list[tuple[str, str | None]]:
+    text = quote.text.strip()
+    problems = []
+    for post in ctx.checked.posts:
+        if post.quote_id != quote.id:
+            continue
+        label = f"the {RULES[post.platform].label} post {post.id}"
+        if post.quote_span:
+            start, end = post.quote_span
+            if _squeeze(text[start:end]) not in _squeeze(post.text):
+                problems.append((label, "changed"))
+        if post.part == post.parts:
+            handle = quote.speaker.handles.on(post.platform)
+            names = [n for n in (handle, quote.speaker.display_name) if n]
+            if not any(n in post.text for n in names):
+                problems.append((label, "attribution"))
+    return problems
+
+
+def _card_problems(ctx: Context, quote: Quote) -> list[tuple[str, str | None]]:
+    # The card's own stamp says what it shows (see cards.card_stamp); a card without one is
+    # laid out again to see.
+    png = ctx.checked.cards.get(card_path(quote, CARD_SIZES[0]))
+    if png is None:
+        return []
+    stamp = card_stamp(png)
+    shows = stamp.get("shows") if stamp else None
+    shown = shows if isinstance(shows, dict) else _laid_out_text(quote, ctx.campaign)
+    problem = None
+    if _squeeze(quote.text.strip()) not in _squeeze(str(shown.get("quote", ""))):
+        problem = "changed"
+    elif _squeeze(quote.speaker.display_name) != _squeeze(str(shown.get("speaker", ""))):
+        problem = "attribution"
+    return [("its quote card", problem)]
+
+
+def _laid_out_text(quote: Quote, campaign: Campaign) -> dict[str, str]:
+    layout = layout_card(quote, campaign, CARD_SIZES[0])
+    return {role: "\n".join(line.text for line in block.lines)
+            for role in ("quote", "speaker") if (block := layout.block(role))}
+
