@@ -9,6 +9,7 @@ sidecar in tests/golden/hostile/, rewritten only by ``pytest --regen-golden``.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,9 @@ def shown(result: subprocess.CompletedProcess[str], root: Path, unordered: bool)
     """Return what the case printed, its folders written as <case> and <checkout>."""
     out, err = result.stdout, result.stderr
     if unordered:
-        out, err = ("".join(sorted(text.splitlines(keepends=True))) for text in (out, err))
+        out, err = ("".join(sorted(re.sub(r"^\[\d+/(\d+)\]", r"[n/\1]", line)
+                                   for line in text.splitlines(keepends=True)))
+                    for text in (out, err))
     text = f"exit {result.returncode}\n--- stdout\n{out}--- stderr\n{err}"
     for folder, name in ((root.resolve(), "<case>"), (root, "<case>"), (ROOT, "<checkout>")):
         text = text.replace(str(folder), name)

@@ -147,8 +147,10 @@ CASES: list[Case] = [
     Case("load-http-image", "offline", campaign(MINIMAL, {"partials/footer.mjml": (
         '<mj-section><mj-column><mj-image src="http://tracker.example/p.gif" alt="">'
         "</mj-image></mj-column></mj-section>")})),
-    Case("load-css-import", "offline", campaign(MINIMAL, {"partials/styles.mjml": (
-        "<mj-style>@import url(https://fonts.example/f.css); p { color: red }</mj-style>")})),
+    Case("load-css-import", "offline", campaign(MINIMAL, {"partials/footer.mjml": (
+        "<mj-raw><style>@\\69mport url(https://fonts.example/f.css);</style></mj-raw>")})),
+    Case("load-style-url", "offline", campaign(MINIMAL, {"partials/footer.mjml": (
+        '<mj-raw><div style="background: URL( \'http://t.example/p.gif\')">x</div></mj-raw>')})),
     Case("load-file-url", "offline", campaign(MINIMAL, {"partials/footer.mjml": (
         '<mj-section background-url="file:///etc/passwd"><mj-column><mj-text>x'
         "</mj-text></mj-column></mj-section>")})),

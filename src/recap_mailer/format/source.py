@@ -143,7 +143,7 @@ def format_path(at: Path_) -> str:
 
 def read_source(path: Path) -> Source:
     """Read and parse the recap source at ``path``."""
-    data = read_input(path, "the recap source", MAX_SOURCE_BYTES)
+    data = read_input(path, "the recap source", MAX_SOURCE_BYTES, inside=path.parent)
     return parse_source(decode_utf8(data, path, "the recap source"), str(path))
 
 
