@@ -355,7 +355,7 @@ def import_(page: Path, slug: str, root: Path, day: str | None, timezone: str | 
         text = decode_utf8(data.removeprefix(b"\xef\xbb\xbf"), page, "the page")
         options = ImportOptions(page_name=page.name, date=day, timezone=timezone,
                                 recap_url=recap_url)
-        imported = import_page(text, page_kind(page.name), options, slug)
+        imported = import_page(text, page_kind(page.name), options, slug, str(path))
         (replace_file if force else create_file)(path, imported.text.encode("utf-8"))
     except RecapError as exc:
         _fail(exc)

@@ -194,7 +194,7 @@ CASES: list[Case] = [
     Case("import-too-many-sessions", "import",
          {"page.md": "# Big Day\n\n" + "".join(
              f"## Session {i}\n\nSpeaker Ada Lovelace (Org) said “Point {i} matters.”\n\n"
-             for i in range(600))},
+             for i in range(1200))},
          ("import", "page.md", "--slug", "drafted")),
     # --- several campaigns, and the command line --------------------------------------------
     Case("many-one-broken-template", "campaigns",

@@ -1462,15 +1462,26 @@ class Imported:
                 f"{self.checks} items to check (marked {CHECK})")
 
 
-def import_page(text: str, kind: PageKind, options: ImportOptions, slug: str) -> Imported:
+def import_page(text: str, kind: PageKind, options: ImportOptions, slug: str,
+                draft_path: str | None = None) -> Imported:
     """Read a page, draft its recap source and prove the draft validates before anyone sees it."""
+    from recap_mailer.format.declaration import RECAP
     from recap_mailer.format.source import parse_source
     from recap_mailer.format.validate import validate
 
     draft = draft_recap(read_page(text, kind), options)
+    # A page of more than one source may hold (a whole conference) is the user's to split.
+    found = {"sessions": len(draft.sessions), "people": len(draft.people),
+             "quotes": len(draft.quotes)}
+    over = [f"{count:,} {key} (a recap holds {RECAP.fields[key].kind.max_items:,} at most)"
+            for key, count in found.items() if count > RECAP.fields[key].kind.max_items]
+    if over:
+        raise single_error(options.page_name, f"the page has {', '.join(over)}; split it into "
+                                              "one page a day and import each")
     rendered = render_draft(draft)
+    path = draft_path or f"campaigns/{slug}/recap.yaml"
     try:
-        validate(parse_source(rendered, f"campaigns/{slug}/recap.yaml"), slug)
+        validate(parse_source(rendered, path), slug)
     except SourceError as exc:
         # A draft that does not validate is the importer's bug; say what failed, no traceback.
         raise single_error(options.page_name, "the draft made from this page does not "
