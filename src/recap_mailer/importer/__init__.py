@@ -208,7 +208,8 @@ def _normalise(blocks: list[Block]) -> list[Block]:
 def _read_text(text: str) -> list[Block]:
     """Read plain text: paragraphs between blank lines; two blank lines or more are a break."""
     blocks: list[Block] = []
-    for chunk in re.split(r"((?:[ \t]*\n){2,})", text.replace("\r\n", "\n").replace("\r", "\n")):
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for chunk in re.split(r"(\n(?:[ \t]*\n)+)", text):
         if not chunk.strip():
             if chunk.count("\n") >= 3:
                 blocks.append(Block("break"))
@@ -582,7 +583,9 @@ def _find_people(text: str, people: _People) -> None:
     for match in _RUN.finditer(text):
         if match.start() < taken_until:
             continue
-        before = text[:match.start()]
+        # Only the words near a name are read: slicing from the start of a long text for
+        # every name made the importer quadratic (a page-long line never finished).
+        before = text[max(0, match.start() - 300):match.start()]
         after_end = match.end()
         names: list[tuple[str | None, str, int, int]] = []
         for one in _ONE.finditer(text, match.start(), match.end()):
@@ -591,7 +594,7 @@ def _find_people(text: str, people: _People) -> None:
                 names.append((one["hon"], valid, one.start(), one.end()))
         if not names:
             continue
-        after = text[after_end:]
+        after = text[after_end:after_end + 1000]
         paren = _PAREN_ORG.match(after)
         of_org = _OF_ORG.match(after)
         org_before = _ORG_BEFORE.search(before[-120:])
@@ -654,7 +657,7 @@ def _mentions(text: str, people: _People) -> list[_Mention]:
     found.sort(key=lambda m: m.start)
     previous: _Mention | None = None
     for mention in found:
-        before = text[:mention.start]
+        before = text[max(0, mention.start - 300):mention.start]
         mention.chair = bool(_CHAIR_BEFORE.search(before[-160:]))
         listed = previous is not None and _LIST_GAP.fullmatch(text[previous.end:mention.start])
         if listed and previous is not None:
