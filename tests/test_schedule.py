@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as clock
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
@@ -300,11 +299,10 @@ def test_an_rrule_with_fewer_slots_than_posts_is_a_clear_error(tmp_path: Path) -
 
 
 def test_a_rule_that_never_matches_fails_fast(tmp_path: Path) -> None:
-    started = clock.perf_counter()
+    # dateutil alone would search every year to 9999 for a 30 February.
     found, capped = local_times(parse_cadence("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", START,
                                               LONDON), START, LONDON)
     assert found == () and not capped
-    assert clock.perf_counter() - started < 3  # dateutil alone searches to 9999: seconds
     folder = write_campaign(tmp_path, "  start: 2023-10-27T09:00\n"
                             "  cadence: FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30", quotes=1)
     with pytest.raises(SourceError, match="only 0 could be placed"):

@@ -77,3 +77,14 @@ def test_any_text_parses_or_fails_with_a_located_error(text: str) -> None:
             assert diagnostic.severity == "error"
             assert diagnostic.line >= 1 and diagnostic.col >= 1
             assert diagnostic.format().startswith("recap.yaml:")
+
+
+def test_places_are_counted_as_an_editor_counts_lines() -> None:
+    # YAML breaks lines at U+2028 and U+0085 too; an editor shows them inside a line.
+    text = 'a: "one\u2028two"\nb: "three\x85four"\nc: [\n'
+    with pytest.raises(SourceError) as caught:
+        parse_source(text, "recap.yaml")
+    (diagnostic,) = caught.value.diagnostics
+    assert (diagnostic.line, diagnostic.col) == (4, 1)
+    source = parse_source(text.removesuffix("c: [\n") + "c: 1\n", "recap.yaml")
+    assert source.mark(("c",)) == (3, 4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,20 @@ else:  # pragma: no cover - PyYAML built without libyaml
 MAX_DEPTH = 64
 
 
+class _Lines:
+    """Turn YAML's character offsets into the line and column an editor shows."""
+
+    # YAML also breaks lines at U+0085, U+2028 and U+2029, which editors show inside a line:
+    # its own line numbers would point past them.
+    def __init__(self, text: str) -> None:
+        self._starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def place(self, index: int) -> tuple[int, int]:
+        """Return the 1-based (line, col) of the character at ``index``."""
+        line = bisect.bisect_right(self._starts, index)
+        return line, index - self._starts[line - 1] + 1
+
+
 def _check_depth(text: str, path: str) -> None:
     """Refuse nesting past MAX_DEPTH before anything recursive (composing, building) runs."""
     parser = _FastComposer(text)
@@ -73,10 +88,9 @@ def _check_depth(text: str, path: str) -> None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    mark = event.start_mark
                     raise single_error(path, f"the source is nested more than {MAX_DEPTH} "
                                              "levels deep; no recap needs that many",
-                                       mark.line + 1, mark.column + 1)
+                                       *_Lines(text).place(event.start_mark.index))
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
             elif isinstance(event, yaml.StreamEndEvent):
@@ -155,17 +169,16 @@ def parse_source(text: str, path: str = SOURCE_NAME) -> Source:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = _Lines(text).place(mark.index) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         raise SourceError([Diagnostic(path, line, col, "error", f"YAML: {problem}")]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML refuses: no mark, a position
-        line = text.count("\n", 0, exc.position) + 1
-        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         raise single_error(path, f"YAML: the character U+{exc.character:04X} is not allowed "
-                                 "in a YAML file; remove it", line, col) from None
+                                 "in a YAML file; remove it",
+                           *_Lines(text).place(exc.position)) from None
     except yaml.YAMLError as exc:
         raise single_error(path, f"YAML: {str(exc).splitlines()[0]}", 1, 1) from None
-    builder = _Builder(path)
+    builder = _Builder(path, _Lines(text))
     data = builder.build(node, ()) if node is not None else None
     if builder.errors:
         raise SourceError(sorted(builder.errors))
@@ -175,16 +188,17 @@ def parse_source(text: str, path: str = SOURCE_NAME) -> Source:
 class _Builder:
     """Turn a composed YAML node tree into plain Python values, recording marks."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, lines: _Lines) -> None:
         self.path = path
+        self._place = lines.place
         self.value_marks: dict[Path_, tuple[int, int]] = {}
         self.key_marks: dict[Path_, tuple[int, int]] = {}
         self.errors: list[Diagnostic] = []
         self._seen: set[int] = set()
 
     def _error(self, node: yaml.Node, message: str) -> None:
-        mark = node.start_mark
-        self.errors.append(Diagnostic(self.path, mark.line + 1, mark.column + 1, "error", message))
+        line, col = self._place(node.start_mark.index)
+        self.errors.append(Diagnostic(self.path, line, col, "error", message))
 
     def build(self, node: yaml.Node, at: Path_) -> Any:
         # An alias reuses a node; expanding them is how "billion laughs" sources explode.
@@ -192,7 +206,7 @@ class _Builder:
             self._error(node, "YAML anchors and aliases are not supported; write the value out")
             return None
         self._seen.add(id(node))
-        self.value_marks[at] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.value_marks[at] = self._place(node.start_mark.index)
         if node.tag not in _PLAIN_TAGS:
             self._error(node, f"YAML tags such as {node.tag!r} are not allowed")
             return None
@@ -206,10 +220,7 @@ class _Builder:
                 if key in result:
                     self._error(key_node, f"duplicate key '{key}'")
                     continue
-                self.key_marks[(*at, key)] = (
-                    key_node.start_mark.line + 1,
-                    key_node.start_mark.column + 1,
-                )
+                self.key_marks[(*at, key)] = self._place(key_node.start_mark.index)
                 result[key] = self.build(value_node, (*at, key))
             return result
         if isinstance(node, yaml.SequenceNode):
