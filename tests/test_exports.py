@@ -53,15 +53,6 @@ def posts_of(slots: tuple[Slot, ...]) -> list[Slot]:
     return [s for s in slots if s.post is not None]
 
 
-# --- golden files -----------------------------------------------------------------------------
-
-@pytest.mark.parametrize("case", list(CASES))
-def test_schedule_json_and_csv_match_golden(case: str, planned, golden) -> None:
-    campaign, slots = planned[case]
-    golden.check(case, "schedule.json", schedule_json(campaign, slots))
-    golden.check(case, "schedule.csv", schedule_csv(slots))
-
-
 def test_the_build_writes_every_export_and_shows_the_timeline() -> None:
     build = build_campaign(CASES["soc23-day1"])
     clock = build_clock(build.campaign)
