@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -123,28 +121,26 @@ def test_remote_images_and_links_are_never_fetched(canary: Canary, tmp_path: Pat
     assert canary.connections == 0 and canary.requests == []
 
 
-def test_a_build_never_loads_an_http_client() -> None:
-    # premailer imports requests only to fetch stylesheets; render_email keeps it out.
-    # (cssutils loads urllib for its own fetcher, which _OfflinePremailer replaces.)
-    code = ("import sys, pathlib\n"
-            "from recap_mailer.build import build_campaign\n"
-            "build_campaign(pathlib.Path(sys.argv[1]))\n"
-            "import premailer.premailer as p\n"
-            "print(sorted(m for m in ('requests', 'urllib3', 'charset_normalizer')"
-            " if m in sys.modules))\n"
-            "try:\n"
-            "    p.requests.get('https://example.org/style.css')\n"
-            "except Exception as exc:\n"
-            "    print(type(exc).__name__, exc)\n"
-            "import requests\n"
-            "print(requests.get is not p.requests.get)\n")
-    done = subprocess.run([sys.executable, "-c", code, str(CASES["soc23-day1"])],
-                          capture_output=True, text=True, check=True)
-    assert done.stdout.splitlines() == [
-        "[]",
-        "_FetchBlocked recap-mailer builds offline: premailer may not fetch",
-        "True",  # anything else importing requests gets the real one
-    ]
+def test_the_premailer_seam_refuses_to_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The one seam between recap-mailer and premailer's loading: it refuses any stylesheet
+    # address before a socket is opened, whatever the guard before it let through.
+    import socket
+
+    from recap_mailer.render.email import _OPTIONS, _FetchBlocked, _OfflinePremailer
+
+    attempts: list[object] = []
+    monkeypatch.setattr(socket.socket, "connect", lambda self, addr: attempts.append(addr))
+    seam = _OfflinePremailer("", **_OPTIONS)
+    for url in ("https://example.org/style.css", "//example.org/style.css", "/etc/passwd"):
+        with pytest.raises(_FetchBlocked, match="external stylesheet refused"):
+            seam._load_external(url)
+    with pytest.raises(_FetchBlocked):
+        seam._load_external_url("http://127.0.0.1:9/style.css")
+    page = ('<html><head><link rel="stylesheet" href="https://example.org/s.css"></head>'
+            "<body><p>x</p></body></html>")
+    with pytest.raises(_FetchBlocked):
+        _OfflinePremailer(page, **{**_OPTIONS, "allow_network": True}).transform()
+    assert attempts == []
 
 
 @pytest.mark.parametrize("attribute", ['src="' + " " * 70 + "file:///etc/passwd\"",

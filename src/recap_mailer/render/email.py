@@ -5,8 +5,6 @@ from __future__ import annotations
 import html as htmllib
 import logging
 import re
-import sys
-import types
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
@@ -15,6 +13,7 @@ from typing import Any
 import cssutils
 import jinja2
 import mjml
+from premailer import Premailer
 
 from recap_mailer.errors import Diagnostic, SourceError
 from recap_mailer.links import with_utm
@@ -48,46 +47,14 @@ def _parse_sheet(css_body: str, validate: bool) -> Any:
     return cssutils.CSSParser(fetcher=lambda url: None, validate=validate).parseString(css_body)
 
 
-def _import_premailer() -> type:
-    """Import premailer without its HTTP client, which this tool never lets it use.
+class _OfflinePremailer(Premailer):  # type: ignore[misc]
+    """Premailer that can neither fetch nor read anything: no <link>, no CSS @import.
 
-    premailer imports ``requests`` at the top, only to fetch stylesheets; loading it (with
-    urllib3, charset detection and ssl) took a sixth of a build's start-up. While premailer is
-    imported, ``requests`` is a module that refuses every use; it is removed straight after,
-    so anything else importing requests gets the real one.
+    This is the one seam between recap-mailer and premailer's loading: premailer fetches
+    only through ``_load_external`` (which calls ``_load_external_url`` for http(s)), both
+    overridden here to refuse, besides its own ``allow_network=False``. premailer still
+    imports ``requests``; it is never called. Pinned to the premailer range verified.
     """
-    if "requests" in sys.modules:
-        from premailer import Premailer
-        return Premailer
-
-    def refuse(*_: object, **__: object) -> None:
-        raise _FetchBlocked("recap-mailer builds offline: premailer may not fetch")
-
-    stub = types.ModuleType("requests", "recap-mailer's stand-in: premailer may not fetch.")
-    stub.__getattr__ = lambda name: refuse  # type: ignore[method-assign]
-    sys.modules["requests"] = stub
-    try:
-        from premailer import Premailer, merge_style
-    finally:
-        if sys.modules.get("requests") is stub:
-            del sys.modules["requests"]
-    # premailer's merge_styles reads each element's own style attribute with cssutils'
-    # validation on, whatever disable_validation says. Validating loads cssutils' property
-    # profiles (hundreds of patterns compiled), a tenth of a cold build, and changes nothing
-    # premailer keeps: the same (name, value) pairs come back, the goldens show.
-    pairs = merge_style.csstext_to_pairs
-    if not getattr(pairs, "recap_mailer_unvalidated", False):
-        def unvalidated(csstext: str, validate: bool = False) -> Any:
-            return pairs(csstext, validate=False)
-
-        unvalidated.recap_mailer_unvalidated = True  # type: ignore[attr-defined]
-        unvalidated._lock = pairs._lock  # type: ignore[attr-defined]  # read by the original
-        merge_style.csstext_to_pairs = unvalidated
-    return Premailer
-
-
-class _OfflinePremailer(_import_premailer()):  # type: ignore[misc]
-    """Premailer that can neither fetch nor read anything: no <link>, no CSS @import."""
 
     def _parse_css_string(self, css_body: str, validate: bool = True) -> Any:
         return _parse_sheet(css_body, validate)
@@ -103,6 +70,9 @@ class _OfflinePremailer(_import_premailer()):  # type: ignore[misc]
         return super()._parse_style_rules(css_body, ruleset_index)  # type: ignore[no-any-return]
 
     def _load_external(self, url: str) -> str:
+        raise _FetchBlocked(f"external stylesheet refused: {url}")
+
+    def _load_external_url(self, url: str) -> str:
         raise _FetchBlocked(f"external stylesheet refused: {url}")
 
 
