@@ -396,7 +396,7 @@ def test_unchanged_cards_are_not_drawn_again(monkeypatch: pytest.MonkeyPatch) ->
     first = cards_module.render_cards(campaign)
     drawn: list[str] = []
     real = cards_module.render_card
-    monkeypatch.setattr(cards_module, "render_card",
+    monkeypatch.setattr(cards_module.draw, "render_card",
                         lambda q, c, s: drawn.append(q.id) or real(q, c, s))
     assert cards_module.render_cards(campaign) == first
     assert drawn == []
@@ -451,7 +451,7 @@ def test_cards_of_the_previous_build_are_reused_not_drawn(
     clear_caches()  # as in a fresh process
     drawn: list[str] = []
     real = cards_module.render_card
-    monkeypatch.setattr(cards_module, "render_card",
+    monkeypatch.setattr(cards_module.draw, "render_card",
                         lambda q, c, s: drawn.append(q.id) or real(q, c, s))
     assert render_cards(campaign, previous) == previous
     assert drawn == []
@@ -475,7 +475,7 @@ def test_a_stale_or_damaged_previous_card_is_drawn_afresh(
     clear_caches()
     drawn: list[str] = []
     real = cards_module.render_card
-    monkeypatch.setattr(cards_module, "render_card",
+    monkeypatch.setattr(cards_module.draw, "render_card",
                         lambda q, c, s: drawn.append(f"{q.id}-{s[0]}") or real(q, c, s))
     again = render_cards(edited, {**previous, damaged_path: damaged})
     assert sorted(drawn) == sorted([f"{first.id}-1600", f"{first.id}-1080", f"{second.id}-1600"])
@@ -502,7 +502,7 @@ def may_fork(monkeypatch: pytest.MonkeyPatch) -> None:
     """Allow the helper although earlier tests may leave an idle thread behind (a long poll)."""
     from recap_mailer import cards as cards_module
 
-    monkeypatch.setattr(cards_module, "_may_fork", lambda: True)
+    monkeypatch.setattr(cards_module.helper, "_may_fork", lambda: True)
 
 
 def split_drawing(monkeypatch: pytest.MonkeyPatch, *,
@@ -529,7 +529,7 @@ def split_drawing(monkeypatch: pytest.MonkeyPatch, *,
             in_helper()
         return real(q, c, s)
 
-    monkeypatch.setattr(cards_module, "render_card", split)
+    monkeypatch.setattr(cards_module.draw, "render_card", split)
     return campaign, expected
 
 
@@ -575,7 +575,7 @@ def test_a_build_that_fails_stops_its_helper(monkeypatch: pytest.MonkeyPatch) ->
     from recap_mailer import cards as cards_module
 
     forked: list[int] = []
-    real_fork = cards_module._fork_drawing
+    real_fork = cards_module.helper._fork_drawing
 
     def recorded(*args: object) -> tuple[int, int] | None:
         helper = real_fork(*args)  # type: ignore[arg-type]
@@ -585,7 +585,7 @@ def test_a_build_that_fails_stops_its_helper(monkeypatch: pytest.MonkeyPatch) ->
     def broken(*_: object) -> None:
         raise RuntimeError("the email failed")
 
-    monkeypatch.setattr(cards_module, "_fork_drawing", recorded)
+    monkeypatch.setattr(cards_module.helper, "_fork_drawing", recorded)
     monkeypatch.setattr(build_module, "render_mail", broken)
     with pytest.raises(RuntimeError, match="the email failed"):
         build_module.render_campaign(loaded, helper=True)
@@ -634,7 +634,7 @@ def test_with_many_cards_left_both_processes_draw_and_meet(
     campaign, expected = split_drawing(monkeypatch, in_helper=once_started, here=slowly)
     work = cards_module.CardsInProgress(campaign, helper=True)
     todo = [f"{q.id}-{s[0]}x{s[1]}" for q, s in work._left]
-    assert work._helper is not None and len(todo) >= cards_module.SHARE_FROM
+    assert work._helper is not None and len(todo) >= cards_module.helper.SHARE_FROM
     pid = work._helper[0]
     # This process draws from the last card backwards, the helper from the first, and
     # nothing is drawn twice here.
@@ -655,8 +655,8 @@ def test_a_stuck_helper_does_not_hang_the_build(monkeypatch: pytest.MonkeyPatch)
 
     # The helper never sends a card.
     campaign, expected = split_drawing(monkeypatch, in_helper=lambda: time.sleep(3600))
-    monkeypatch.setattr(cards_module, "HELPER_PATIENCE", 0.2)
-    monkeypatch.setattr(cards_module, "SHARE_FROM", 1000)  # wait for the helper, do not share
+    monkeypatch.setattr(cards_module.helper, "HELPER_PATIENCE", 0.2)
+    monkeypatch.setattr(cards_module.helper, "SHARE_FROM", 1000)  # wait, do not share
     work = cards_module.CardsInProgress(campaign, helper=True)
     assert work._helper is not None
     pid = work._helper[0]

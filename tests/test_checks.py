@@ -229,7 +229,7 @@ def test_mjml_resets_and_fallbacks_are_not_flagged() -> None:
 
 
 def test_a_card_that_shows_another_quote_is_found() -> None:
-    from recap_mailer.cards import _stamp, card_inputs, card_path, card_stamp
+    from recap_mailer.cards import add_stamp, card_inputs, card_path, card_stamp
 
     loaded = load_campaign(CASES["soc23-day1"])
     build = render_campaign(loaded)
@@ -238,10 +238,10 @@ def test_a_card_that_shows_another_quote_is_found() -> None:
     png = build.files[path]
     assert card_stamp(png) is not None
     body = png[:png.rfind(b"iTXt") - 4] + png[-12:]
-    changed = _stamp(body, card_inputs(quote, loaded.campaign, (1600, 900)),
+    changed = add_stamp(body, card_inputs(quote, loaded.campaign, (1600, 900)),
                      {"quote": quote.text[:-5],  # the end cut off
                       "speaker": quote.speaker.display_name})
-    misnamed = _stamp(body, card_inputs(quote, loaded.campaign, (1600, 900)),
+    misnamed = add_stamp(body, card_inputs(quote, loaded.campaign, (1600, 900)),
                       {"quote": quote.text, "speaker": "Someone Else"})
     for card, problem in [(changed, f"quote '{quote.id}' is not verbatim in its quote card"),
                           (misnamed, f"quote '{quote.id}' in its quote card is not "

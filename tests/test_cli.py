@@ -52,7 +52,7 @@ def test_a_rebuild_keeps_the_cards_of_the_last_build(tmp_path: Path,
     before = {p.name: p.read_bytes() for p in (out / "soc23-day1" / "cards").iterdir()}
     assert len(before) == 10
     cards.clear_caches()  # nothing in memory: as a new process would start
-    monkeypatch.setattr(cards, "render_card", refuse_to_draw)
+    monkeypatch.setattr(cards.draw, "render_card", refuse_to_draw)
     result = CliRunner().invoke(main, ["build", str(SAMPLE), "--out", str(out)])
     assert result.exit_code == 0, result.output
     after = {p.name: p.read_bytes() for p in (out / "soc23-day1" / "cards").iterdir()}
@@ -70,7 +70,7 @@ def test_check_keeps_the_cards_of_the_last_build_too(tmp_path: Path,
     out = tmp_path / "out"
     assert CliRunner().invoke(main, ["build", str(SAMPLE), "--out", str(out)]).exit_code == 0
     cards.clear_caches()
-    monkeypatch.setattr(cards, "render_card", refuse_to_draw)
+    monkeypatch.setattr(cards.draw, "render_card", refuse_to_draw)
     result = CliRunner().invoke(main, ["check", str(SAMPLE), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert result.output.endswith("ok, 0 errors, 0 warnings\n")
