@@ -232,7 +232,7 @@ def test_a_broken_preview_template_is_an_error_naming_its_line(tmp_path: Path,
     template.parent.mkdir(parents=True, exist_ok=True)
     template.write_text("<p>fine</p>\n{% if %}\n", encoding="utf-8")
     with pytest.raises(SourceError) as exc:
-        build_campaign(campaign, helper=True)
+        build_campaign(campaign)
     [diagnostic] = exc.value.diagnostics
     assert (diagnostic.path, diagnostic.line) == (str(template), 2)
     assert diagnostic.message.startswith("template: ")

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recap_mailer.cards import CardsInProgress, card_paths
+from recap_mailer.cards import card_paths, render_cards
 from recap_mailer.checks import Checked, Finding, all_findings
 from recap_mailer.errors import Diagnostic, RecapError, SourceError, single_error
 from recap_mailer.format.source import SOURCE_NAME, Source, format_path, read_source
@@ -23,8 +23,7 @@ from recap_mailer.social.posts import Post, PostFitError, compose_posts, post_fi
 from recap_mailer.social.schedule import ScheduleError, Slot, build_clock, plan_schedule
 
 # The email's machinery (Jinja, MRML, premailer and cssutils, lxml, the checks) is imported
-# where it is used, after render_campaign has set its card helper drawing, so the helper
-# starts sooner, and `recap-mailer check`'s source errors come sooner too.
+# where it is used, so `recap-mailer check` reports source errors without loading it.
 if TYPE_CHECKING:
     from jinja2 import Environment
 
@@ -152,32 +151,22 @@ def render_mail(loaded: Loaded, env: Environment | None = None) -> tuple[Rendere
     return render_email(loaded.campaign, env), render_text(loaded.campaign, env)
 
 
-def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None, *,
-                    helper: bool = False) -> Build:
+def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None) -> Build:
     """Render every output of a loaded campaign in memory, keeping cards ``previous`` has."""
     # ``previous`` holds outputs of an earlier build by path: cards found there stamped with
-    # the same inputs are kept rather than drawn again. With ``helper``, a forked process
-    # draws the others while the email renders here (only from a process of one thread).
-    cards = CardsInProgress(loaded.campaign, previous, helper=helper)
-    try:
-        from recap_mailer.checks import prepare_checks, report_json, run_checks
-        from recap_mailer.preview.page import prepare_preview, render_preview
-        from recap_mailer.render.message import build_message
-        from recap_mailer.render.templating import make_environment
+    # the same inputs are kept rather than drawn again.
+    from recap_mailer.checks import prepare_checks, report_json, run_checks
+    from recap_mailer.preview.page import prepare_preview, render_preview
+    from recap_mailer.render.message import build_message
+    from recap_mailer.render.templating import make_environment
 
-        env = make_environment(loaded.source.directory)  # looks at every template: once a build
-        email, text = render_mail(loaded, env)
-        cards.collect()  # between stages, so a helper with a full pipe draws on
-        message = build_message(loaded.campaign, text, email.html)
-        posts, slots, social_files = plan_social(loaded)
-        cards.collect()
-        # Everything that needs no card is done before waiting for the cards.
-        read = prepare_checks(email.html)
-        prepare_preview(env)
-        drawn = cards.result()
-    except BaseException:
-        cards.cancel()
-        raise
+    env = make_environment(loaded.source.directory)  # looks at every template: once a build
+    email, text = render_mail(loaded, env)
+    message = build_message(loaded.campaign, text, email.html)
+    posts, slots, social_files = plan_social(loaded)
+    read = prepare_checks(email.html)
+    prepare_preview(env)
+    drawn = render_cards(loaded.campaign, previous)
     warnings = list(loaded.warnings)
     if email.layout.compact:
         listed = len(email.layout.compact) - len(email.layout.omitted)
@@ -206,13 +195,12 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None,
 
 
 def build_campaign(campaign_dir: Path, *, strict: bool = False,
-                   previous: Path | None = None, helper: bool = False) -> Build:
+                   previous: Path | None = None) -> Build:
     """Load, validate and render one campaign; with ``strict``, warnings fail the build."""
-    # ``previous`` is the folder of the campaign's last build, whose cards may be reused;
-    # ``helper`` lets a second process draw cards (see render_campaign).
+    # ``previous`` is the folder of the campaign's last build, whose cards may be reused.
     loaded = load_campaign(campaign_dir)
     earlier = read_previous(previous, card_paths(loaded.campaign)) if previous else None
-    build = render_campaign(loaded, earlier, helper=helper)
+    build = render_campaign(loaded, earlier)
     if strict and build.report:
         raise SourceError([replace(f.diagnostic, severity="error") for f in build.report])
     return build
@@ -224,9 +212,8 @@ def build_many(campaign_dirs: Sequence[Path], *, strict: bool = False, jobs: int
     # Nothing is written here: callers write each build (outputs.py) as it arrives. With
     # ``out_root``, each campaign may reuse the cards of its last build in ``out_root/<slug>``.
     if jobs <= 1 or len(campaign_dirs) <= 1:
-        # One campaign at a time: its cards may use the other core (see render_campaign).
         for campaign_dir in campaign_dirs:
-            yield campaign_dir, _build_or_error(campaign_dir, strict, out_root, helper=True)
+            yield campaign_dir, _build_or_error(campaign_dir, strict, out_root)
         return
     # Each campaign is independent and mostly CPU (MJML, CSS, cards): one process per core.
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -248,13 +235,13 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _build_or_error(campaign_dir: Path, strict: bool, out_root: Path | None,
-                    helper: bool = False) -> Build | SourceError:
+def _build_or_error(campaign_dir: Path, strict: bool,
+                    out_root: Path | None) -> Build | SourceError:
     # A SourceError does not survive pickling (its constructor takes diagnostics, not a
     # message), so it is returned rather than raised across the process boundary.
     try:
         previous = out_root / campaign_slug(campaign_dir) if out_root else None
-        return build_campaign(campaign_dir, strict=strict, previous=previous, helper=helper)
+        return build_campaign(campaign_dir, strict=strict, previous=previous)
     except SourceError as exc:
         return exc
     except RecapError as exc:

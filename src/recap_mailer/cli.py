@@ -147,8 +147,7 @@ def check(campaign_dir: Path, strict: bool, output_format: str, online: bool,
     try:
         loaded = load_campaign(campaign_dir)
         previous = out_root / loaded.campaign.slug
-        result = render_campaign(loaded, read_previous(previous, card_paths(loaded.campaign)),
-                                 helper=True)
+        result = render_campaign(loaded, read_previous(previous, card_paths(loaded.campaign)))
     except RecapError as exc:
         _fail(exc)
         sys.exit(EXIT_FAILED)

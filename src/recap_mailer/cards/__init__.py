@@ -15,13 +15,12 @@ program uses.
 from recap_mailer.cards import fonts
 from recap_mailer.cards.draw import draw_card, render_card
 from recap_mailer.cards.files import CARD_SIZES, card_path, card_paths, clear_caches, render_cards
-from recap_mailer.cards.helper import CardsInProgress
 from recap_mailer.cards.layout import CardLayout, TextBlock, TextLine, layout_card
 from recap_mailer.cards.stamp import STAMP_KEYWORD, add_stamp, card_inputs, card_stamp
 from recap_mailer.cards.text import FAMILIES, family_for, missing_glyphs
 
 __all__ = [
-    "CARD_SIZES", "FAMILIES", "STAMP_KEYWORD", "CardLayout", "CardsInProgress", "TextBlock",
+    "CARD_SIZES", "FAMILIES", "STAMP_KEYWORD", "CardLayout", "TextBlock",
     "TextLine", "add_stamp", "card_inputs", "card_path", "card_paths", "card_stamp",
     "clear_caches", "draw_card", "family_for", "fonts", "layout_card", "missing_glyphs",
     "render_card", "render_cards",

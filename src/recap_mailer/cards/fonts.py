@@ -2,7 +2,7 @@
 
 The Noto fonts carry no hinting program (no ``fpgm`` table), and for such fonts FreeType
 switches to its auto-hinter, which studies the whole font (through HarfBuzz) for every face
-Pillow opens: about 9 ms for each size a card measures. A one-instruction ``fpgm`` keeps
+Pillow opens, for each size a card measures. A one-instruction ``fpgm`` keeps
 FreeType on the TrueType loader, which with nothing to run draws the outlines as designed.
 The patched font lives in an anonymous in-memory file (Linux ``memfd``) that every face
 shares; where there is none, each face gets its own copy of the patched bytes: more memory,
@@ -140,8 +140,7 @@ PACKAGES = {"Noto Sans": "fontpkg_noto_sans", "Noto Sans Arabic": "fontpkg_noto_
 def original_path(family: str) -> Path:
     """Return where the family's upright variable font file is installed."""
     # Read from the font package's own metadata.json, the file fontpkg reads: fontpkg finds it
-    # through every installed package's entry points (importlib.metadata), a third of the
-    # time a first build's card helper took before drawing its first card.
+    # through every installed package's entry points (importlib.metadata), which is slow.
     root, meta = _package(family)
     for entry in meta["files"]:
         if entry.get("variable") and entry.get("style") == "normal":
