@@ -61,16 +61,17 @@ class CallToAction:
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Utm:
     """Campaign tracking parameters added to every web link."""
 
-    source: str
-    medium: str
+    source: str = "newsletter"
+    medium: str = "email"
     campaign: str
 
 
-@dataclass(frozen=True)
+# Keyword-only, so that a default can sit beside the fields that have none.
+@dataclass(frozen=True, kw_only=True)
 class Email:
     """The newsletter's envelope and framing."""
 
@@ -78,8 +79,8 @@ class Email:
     preheader: str
     sender: Sender
     reply_to: str | None
-    test_recipients: tuple[str, ...]
-    service: str
+    test_recipients: tuple[str, ...] = ()
+    service: str = "generic"
     unsubscribe_url: str | None
     postal_address: str
     send_at: datetime
@@ -253,12 +254,12 @@ class Theme:
     logo: Image | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Campaign:
     """Everything one recap source describes."""
 
     slug: str
-    lang: str
+    lang: str = "en"
     email: Email
     event: Event
     people: tuple[Person, ...]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from recap_mailer import model
 from recap_mailer.format.kinds import (
     Choice,
     Colour,
@@ -12,6 +13,8 @@ from recap_mailer.format.kinds import (
     Email,
     Field,
     Flag,
+    Handle,
+    Hashtag,
     Items,
     Link,
     Moment,
@@ -28,7 +31,7 @@ FORMAT_VERSION = 1
 _ID = Text(max_length=64, pattern=r"[a-z0-9][a-z0-9-]*",
            pattern_hint="must be lower-case letters, digits and hyphens, like 'deep-dive-1'")
 _NAME = Text(max_length=120)
-_HASHTAG = Text(max_length=64, pattern=r"#?[^\W_][\w]*",
+_HASHTAG = Hashtag(max_length=64, pattern=r"#?[^\W_][\w]*",
                 pattern_hint="must be one word of letters, digits and underscores, like SOC23")
 
 HANDLE_PATTERNS = {
@@ -43,15 +46,17 @@ HANDLE_PATTERNS = {
 }
 
 HANDLES = Record(
+    model=model.Handles,
     doc="Handles per platform, with or without the leading @.",
     fields={
-        platform: Field(Text(max_length=120, pattern=pattern, pattern_hint=f"must be {hint}"),
+        platform: Field(Handle(max_length=120, pattern=pattern, pattern_hint=f"must be {hint}"),
                         f"Handle on {platform}.")
         for platform, (pattern, hint) in HANDLE_PATTERNS.items()
     },
 )
 
 IMAGE = Record(
+    model=model.Image,
     doc="An image hosted on the web.",
     fields={
         "src": Field(Link(schemes=("https",)), "https address of the image.", required=True),
@@ -61,22 +66,22 @@ IMAGE = Record(
 )
 
 EMAIL = Record(
+    model=model.Email,
     doc="The newsletter: envelope, framing and footer.",
     fields={
         "subject": Field(Text(max_length=200), "Subject line.", required=True),
         "preheader": Field(Text(max_length=300),
                            "Inbox preview text after the subject (50-140 characters).",
                            required=True),
-        "from": Field(Record(fields={
+        "from": Field(Record(model=model.Sender, fields={
             "name": Field(_NAME, "Sender's display name.", required=True),
             "address": Field(Email(), "Sender's address.", required=True),
-        }), "Sender.", required=True),
+        }), "Sender.", required=True, attr="sender"),
         "reply_to": Field(Email(), "Reply-To address."),
         "test_recipients": Field(Items(Email(), max_items=50),
                                  "Addresses a test send goes to (To: of email.eml)."),
         "service": Field(Choice(options=("generic", *UNSUBSCRIBE_TAGS)),
-                         "Email service it goes out through; sets the unsubscribe merge tag.",
-                         default="generic"),
+                         "Email service it goes out through; sets the unsubscribe merge tag."),
         "unsubscribe_url": Field(Link(),
                                  "Unsubscribe address (required for the generic service; "
                                  "for others, an https one-click address for List-Unsubscribe)."),
@@ -90,15 +95,13 @@ EMAIL = Record(
                          required=True),
         "intro": Field(Text(max_length=3000, multiline=True, markdown=True),
                        "Opening paragraph(s), Markdown.", required=True),
-        "call_to_action": Field(Record(fields={
+        "call_to_action": Field(Record(model=model.CallToAction, fields={
             "text": Field(Text(max_length=60), "Button label.", required=True),
             "url": Field(Link(), "Where the button goes.", required=True),
         }), "One button after the sessions."),
-        "utm": Field(Record(fields={
-            "source": Field(Text(max_length=60, pattern=r"[A-Za-z0-9._-]+"), "utm_source.",
-                            default="newsletter"),
-            "medium": Field(Text(max_length=60, pattern=r"[A-Za-z0-9._-]+"), "utm_medium.",
-                            default="email"),
+        "utm": Field(Record(model=model.Utm, fields={
+            "source": Field(Text(max_length=60, pattern=r"[A-Za-z0-9._-]+"), "utm_source."),
+            "medium": Field(Text(max_length=60, pattern=r"[A-Za-z0-9._-]+"), "utm_medium."),
             "campaign": Field(Text(max_length=60, pattern=r"[A-Za-z0-9._-]+"),
                               "utm_campaign (defaults to the campaign's folder name)."),
         }), "Tracking parameters added to every web link."),
@@ -106,6 +109,7 @@ EMAIL = Record(
 )
 
 EVENT = Record(
+    model=model.Event,
     doc="The event and the day this recap covers.",
     fields={
         "name": Field(Text(max_length=200), "Full name of the event.", required=True),
@@ -125,6 +129,7 @@ EVENT = Record(
 )
 
 PERSON = Record(
+    model=model.Person,
     doc="Someone named in the recap.",
     fields={
         "id": Field(_ID, "Identifier used by sessions and quotes.", required=True),
@@ -137,6 +142,7 @@ PERSON = Record(
 )
 
 SESSION = Record(
+    model=model.Session,
     doc="One session of the day.",
     fields={
         "id": Field(_ID, "Identifier used by quotes and in utm_content.", required=True),
@@ -145,35 +151,38 @@ SESSION = Record(
                       required=True),
         "block": Field(Text(max_length=80), "Heading the session sits under, like 'Morning'."),
         "time": Field(TimeRange(), "Local time: 09:30 or 09:30-10:45."),
-        "chair": Field(_ID, "Id of the person who chaired."),
-        "speakers": Field(Items(_ID, max_items=50), "Ids of the speakers."),
+        "chair": Field(_ID, "Id of the person who chaired.", refers="people"),
+        "speakers": Field(Items(_ID, max_items=50), "Ids of the speakers.", refers="people"),
         "summary": Field(Text(max_length=4000, multiline=True, markdown=True),
                          "What happened, in Markdown.", required=True),
         "recording": Field(Link(schemes=("https",)), "Where to watch it (https)."),
         "image": Field(IMAGE, "An image for the session card."),
-        "featured": Field(Flag(), "Shown in full even in a long email.", default=False),
+        "featured": Field(Flag(), "Shown in full even in a long email."),
     },
 )
 
 QUOTE = Record(
+    model=model.Quote,
     doc="A key quote, verbatim.",
     fields={
         "id": Field(_ID, "Identifier.", required=True),
         "text": Field(Text(max_length=1000, multiline=True), "The words, verbatim, no quote marks.",
                       required=True),
-        "speaker": Field(_ID, "Id of the person who said it.", required=True),
-        "session": Field(_ID, "Id of the session it was said in.", required=True),
-        "featured": Field(Flag(), "Given prominence in the email.", default=False),
+        "speaker": Field(_ID, "Id of the person who said it.", required=True,
+                         refers="people"),
+        "session": Field(_ID, "Id of the session it was said in.", required=True,
+                         refers="sessions"),
+        "featured": Field(Flag(), "Given prominence in the email."),
         "priority": Field(Number(minimum=1, maximum=1000),
-                          "Order of importance, 1 first (posts go out in this order).",
-                          default=100),
+                          "Order of importance, 1 first (posts go out in this order)."),
     },
 )
 
 PLATFORM = Record(
+    model=model.PlatformSettings,
     doc="Settings for one platform.",
     fields={
-        "enabled": Field(Flag(), "Write posts for this platform.", default=True),
+        "enabled": Field(Flag(), "Write posts for this platform."),
         "extra_hashtags": Field(Items(_HASHTAG, max_items=10),
                                 "Hashtags added when room allows."),
         "limit": Field(Number(minimum=100, maximum=100_000),
@@ -185,15 +194,17 @@ PLATFORM = Record(
 )
 
 SOCIAL = Record(
+    model=model.Social,
     doc="Social posts built around the key quotes.",
     fields={
-        "platforms": Field(Record(fields={p: Field(PLATFORM, f"Posts for {p}.")
+        "platforms": Field(Record(keyed="platform", fields={p: Field(PLATFORM, f"Posts for {p}.")
                                           for p in PLATFORMS}),
                            "Platforms to write posts for, with their settings."),
     },
 )
 
 SCHEDULE_PLATFORM = Record(
+    model=model.PlatformSchedule,
     doc="One platform's own timing, in place of the schedule's.",
     fields={
         "cadence": Field(Text(max_length=500), "This platform's cadence (same forms as above)."),
@@ -203,6 +214,7 @@ SCHEDULE_PLATFORM = Record(
 )
 
 SCHEDULE = Record(
+    model=model.Schedule,
     doc="When the posts go out.",
     fields={
         "start": Field(Moment(), "First possible slot, local to the event's time zone "
@@ -211,8 +223,9 @@ SCHEDULE = Record(
                          "An RFC 5545 RRULE, or a friendly form: 'weekdays at 09:00 and 13:00' "
                          "(default: 'daily at 09:00')."),
         "min_gap_minutes": Field(Number(minimum=0, maximum=10080),
-                                 "Least time between two posts on one platform.", default=60),
-        "platforms": Field(Record(fields={p: Field(SCHEDULE_PLATFORM, f"Timing for {p}.")
+                                 "Least time between two posts on one platform."),
+        "platforms": Field(Record(keyed="platform",
+                                  fields={p: Field(SCHEDULE_PLATFORM, f"Timing for {p}.")
                                           for p in PLATFORMS}),
                            "Per-platform cadence and gap, where they differ."),
         "image_base_url": Field(Link(schemes=("https",)),
@@ -222,6 +235,7 @@ SCHEDULE = Record(
 )
 
 THEME = Record(
+    model=model.Theme,
     doc="Brand colours (light and dark) and logo.",
     fields={
         "primary": Field(Colour(), "Headings, links and buttons."),
@@ -243,13 +257,14 @@ THEME = Record(
 )
 
 RECAP = Record(
+    model=model.Campaign,
     doc="A recap-mailer source: one event day's recap.",
     fields={
         "version": Field(Choice(options=(FORMAT_VERSION,)), "Format version (1).",  # type: ignore[arg-type]
                          required=True),
         "lang": Field(Text(max_length=35, pattern=r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*",
                            pattern_hint="must be a language tag like en or en-GB"),
-                      "Language of the text (BCP 47).", default="en"),
+                      "Language of the text (BCP 47)."),
         "email": Field(EMAIL, "The newsletter.", required=True),
         "event": Field(EVENT, "The event.", required=True),
         "people": Field(Items(PERSON, max_items=2000), "Everyone named.", required=True),

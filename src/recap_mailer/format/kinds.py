@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -146,6 +148,14 @@ class Text(Kind):
         if self.pattern:
             out["pattern"] = f"^(?:{self.pattern})$"
         return out
+
+
+class Handle(Text):
+    """A handle on one platform; the model writes it with its leading @."""
+
+
+class Hashtag(Text):
+    """A hashtag; the model keeps it without its leading #."""
 
 
 def link_problem(url: str, schemes: tuple[str, ...] = LINK_SCHEMES) -> str | None:
@@ -387,21 +397,42 @@ class Items(Kind):
 
 @dataclass
 class Field:
-    """One key of a mapping: its kind, whether it must be there, its default, its help."""
+    """One key of a mapping: its kind, whether it must be there, its help, where it goes."""
 
     kind: Kind
     doc: str
     required: bool = False
-    default: Any = None
+    #: The model's name for the key, where it differs (``from`` is ``Email.sender``).
+    attr: str | None = None
+    #: The list whose ids the value names (``people`` for a session's chair).
+    refers: str | None = None
 
 
 @dataclass
 class Record(Kind):
-    """A mapping with known keys; unknown keys are errors with a suggestion."""
+    """A mapping with known keys; unknown keys are errors with a suggestion.
+
+    ``model`` is the dataclass the checked mapping becomes; an absent key takes that
+    dataclass's default, so each default is written once, in the model. ``keyed`` names the
+    model field that receives each key of a mapping of like records (a platform's name).
+    """
 
     fields: Mapping[str, Field] = field(default_factory=dict)
     doc: str = ""
+    model: type | None = None
+    keyed: str | None = None
     expected = "a mapping"
+
+    @cached_property
+    def defaults(self) -> dict[str, Any]:
+        """Return each key's default, read from the model's dataclass fields."""
+        if self.model is None:
+            return {}
+        found = {f.name: f.default for f in dataclasses.fields(self.model)
+                 if f.default is not dataclasses.MISSING}
+        # A mapping in the source is a tuple in the model: its empty default is no mapping.
+        return {name: found.get(spec.attr or name) for name, spec in self.fields.items()
+                if not isinstance(spec.kind, Record)}
 
     def check(self, value: Any, at: Path_, checker: Checker) -> Any:
         if value is None:
@@ -419,7 +450,7 @@ class Record(Kind):
                     checker.error(at, f"missing required key '{name}'", key=True)
                     result[name] = INVALID
                 else:
-                    result[name] = spec.default
+                    result[name] = self.defaults.get(name)
                 continue
             result[name] = spec.kind.check(value[name], (*at, name), checker)
         return result
@@ -471,6 +502,8 @@ __all__ = [
     "Email",
     "Field",
     "Flag",
+    "Handle",
+    "Hashtag",
     "Items",
     "Kind",
     "Link",

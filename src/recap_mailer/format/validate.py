@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from recap_mailer import model
 from recap_mailer.errors import Diagnostic, SourceError
+from recap_mailer.format.assemble import assemble
 from recap_mailer.format.declaration import RECAP
 from recap_mailer.format.kinds import (
     ENCODED_WORD,
@@ -29,7 +31,7 @@ def validate(source: Source, slug: str) -> tuple[model.Campaign, tuple[Diagnosti
         _advise(data, checker)
     if any(d.severity == "error" for d in checker.diagnostics) or not isinstance(data, dict):
         raise SourceError(sorted(checker.diagnostics))
-    return _build(data, slug), tuple(sorted(checker.diagnostics))
+    return assemble(data, slug), tuple(sorted(checker.diagnostics))
 
 
 def _records(items: Any) -> list[tuple[int, dict[str, Any]]]:
@@ -80,11 +82,23 @@ def _advise(data: dict[str, Any], checker: Checker) -> None:
     """Report what is allowed but probably a mistake; also the checks that span fields."""
     email = data["email"] if isinstance(data["email"], dict) else {}
     event = data["event"] if isinstance(data["event"], dict) else {}
+    for rule in _ADVICE:
+        rule(data, email, event, checker)
+
+
+def _unsubscribe_needed(data: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
+                        checker: Checker) -> None:
+    """Refuse the generic service without an unsubscribe address."""
     # The preheader's length is a reviewer's check (checks.py), with the other preheader checks.
     if email.get("service") == "generic" and email.get("unsubscribe_url") is None:
         checker.error(("email", "service"),
                       "the generic service needs email.unsubscribe_url (an https: or mailto: link)",
                       key=True)
+
+
+def _no_encoded_words(data: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
+                      checker: Checker) -> None:
+    """Refuse an RFC 2047 encoded-word in text that becomes a header."""
     # Python decodes an encoded-word found in a plain header value and can fold its newline
     # into a real header (the "=?UTF-8?Q?=0A?=Bcc:" trick): such text never reaches a header.
     sender = email.get("from") if isinstance(email.get("from"), dict) else {}
@@ -92,24 +106,50 @@ def _advise(data: dict[str, Any], checker: Checker) -> None:
                       (("email", "from", "name"), sender.get("name"))):
         if value and ENCODED_WORD.search(value):
             checker.error(at, "must not contain an RFC 2047 encoded-word such as =?UTF-8?Q?...?=")
+
+
+def _dates_in_order(data: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
+                    checker: Checker) -> None:
+    """Refuse an end date before the start; flag an email sent before the event day."""
     if event.get("end_date") and event.get("date") and event["end_date"] < event["date"]:
         checker.error(("event", "end_date"), "is before event.date")
     if email.get("send_at") and event.get("timezone") and event.get("date"):
         send_at = local_moment(email["send_at"], event["timezone"])
         if send_at.date() < event["date"]:
             checker.warning(("email", "send_at"), "is before the event day")
+
+
+def _schedule(data: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
+              checker: Checker) -> None:
+    """Check the schedule against the posts and the event's zone."""
     schedule = data["schedule"] if isinstance(data["schedule"], dict) else {}
     _check_schedule(schedule, email, event, data["social"], checker)
+
+
+def _prose(data: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
+           checker: Checker) -> None:
+    """Check the links and HTML of the Markdown prose."""
     prose = [(("email", "intro"), email.get("intro"))]
     prose += [(("sessions", i, "summary"), s["summary"]) for i, s in _records(data["sessions"])]
     for at, text in prose:
         if text:
             _check_prose(text, at, checker)
+
+
+def _quote_marks(data: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
+                 checker: Checker) -> None:
+    """Flag a quote written inside its own quotation marks."""
     for i, quote in _records(data["quotes"]):
         text = quote["text"]
         if text and len(text) > 1 and text[0] in "\"“‘'" and text[-1] in "\"”’'":
             checker.warning(("quotes", i, "text"),
                             "leave out the surrounding quotation marks; they are added for you")
+
+
+_Advice = Callable[[dict[str, Any], dict[str, Any], dict[str, Any], Checker], None]
+#: The advisory rules, each over the whole checked data with its email and event sections.
+_ADVICE: tuple[_Advice, ...] = (_unsubscribe_needed, _no_encoded_words, _dates_in_order,
+                                _schedule, _prose, _quote_marks)
 
 
 def _check_schedule(schedule: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
@@ -146,101 +186,3 @@ def _check_prose(text: str, at: Path_, checker: Checker) -> None:
             checker.error(at, problem)
     if markdown.has_raw_html(text):
         checker.warning(at, "contains raw HTML; only simple formatting tags are kept")
-
-
-def _build(data: dict[str, Any], slug: str) -> model.Campaign:
-    """Assemble the model from checked data."""
-    email, event = data["email"], data["event"]
-    zone = event["timezone"]
-    people = {p["id"]: _person(p) for p in data["people"]}
-    sessions = {s["id"]: _session(s, people) for s in data["sessions"]}
-    quotes = tuple(
-        model.Quote(id=q["id"], text=q["text"], speaker=people[q["speaker"]],
-                    session=sessions[q["session"]], featured=q["featured"],
-                    priority=q["priority"])
-        for q in data["quotes"] or ()
-    )
-    utm = email["utm"] or {"source": "newsletter", "medium": "email", "campaign": None}
-    cta = email["call_to_action"]
-    social = data["social"] or {"platforms": None}
-    platforms = social["platforms"] or {}
-    schedule = data["schedule"] or {}
-    gap = schedule.get("min_gap_minutes")
-    theme = {k: v for k, v in (data["theme"] or {}).items() if v is not None}
-    if "logo" in theme:
-        theme["logo"] = model.Image(**theme["logo"])
-    return model.Campaign(
-        slug=slug,
-        lang=data["lang"],
-        email=model.Email(
-            subject=email["subject"],
-            preheader=email["preheader"],
-            sender=model.Sender(**email["from"]),
-            reply_to=email["reply_to"],
-            test_recipients=email["test_recipients"] or (),
-            service=email["service"],
-            unsubscribe_url=email["unsubscribe_url"],
-            postal_address=email["postal_address"],
-            send_at=local_moment(email["send_at"], zone),
-            intro=email["intro"],
-            call_to_action=model.CallToAction(**cta) if cta else None,
-            utm=model.Utm(source=utm["source"] or "newsletter", medium=utm["medium"] or "email",
-                          campaign=utm["campaign"] or slug),
-            list_id=email["list_id"],
-        ),
-        event=model.Event(
-            name=event["name"], short_name=event["short_name"], day_label=event["day_label"],
-            date=event["date"], end_date=event["end_date"], timezone=zone, venue=event["venue"],
-            website=event["website"], recap_url=event["recap_url"],
-            hashtags=tuple(h.lstrip("#") for h in event["hashtags"] or ()),
-            handles=_handles(event["handles"]),
-        ),
-        people=tuple(people.values()),
-        sessions=tuple(sessions.values()),
-        quotes=quotes,
-        social=model.Social(platforms=tuple(
-            model.PlatformSettings(
-                platform=name, enabled=s["enabled"],
-                extra_hashtags=tuple(h.lstrip("#") for h in s["extra_hashtags"] or ()),
-                limit=s["limit"], server=s["server"],
-            )
-            for name, s in platforms.items() if s is not None
-        )),
-        schedule=model.Schedule(
-            start=local_moment(schedule["start"], zone) if schedule.get("start") else None,
-            cadence=schedule.get("cadence"),
-            min_gap_minutes=60 if gap is None else gap,
-            platforms=tuple(
-                model.PlatformSchedule(platform=name, cadence=own["cadence"],
-                                       min_gap_minutes=own["min_gap_minutes"])
-                for name, own in (schedule.get("platforms") or {}).items() if own is not None
-            ),
-            image_base_url=schedule.get("image_base_url"),
-        ),
-        theme=model.Theme(**theme),
-    )
-
-
-def _handles(data: dict[str, Any] | None) -> model.Handles:
-    if not data:
-        return model.Handles()
-    return model.Handles(**{k: "@" + v.lstrip("@") for k, v in data.items() if v})
-
-
-def _person(data: dict[str, Any]) -> model.Person:
-    return model.Person(id=data["id"], name=data["name"], honorific=data["honorific"],
-                        role=data["role"], affiliation=data["affiliation"],
-                        handles=_handles(data["handles"]))
-
-
-def _session(data: dict[str, Any], people: dict[str, model.Person]) -> model.Session:
-    image = data["image"]
-    return model.Session(
-        id=data["id"], title=data["title"], kind=data["kind"], summary=data["summary"],
-        block=data["block"], time=data["time"],
-        chair=people[data["chair"]] if data["chair"] else None,
-        speakers=tuple(people[s] for s in data["speakers"] or ()),
-        recording=data["recording"],
-        image=model.Image(**image) if image else None,
-        featured=data["featured"],
-    )
