@@ -99,9 +99,7 @@ def _frames(campaign: Campaign, quote: Quote,
     extra = _hashtags((*event.hashtags, *settings.extra_hashtags))
     if rules.max_hashtags is not None:
         tags, extra = tags[: rules.max_hashtags], extra[: rules.max_hashtags]
-    raw_link = session.recording or event.recap_url
-    utm = Utm(source=settings.platform, medium="social", campaign=campaign.slug)
-    link = with_utm(raw_link, utm, quote.id)
+    link = post_link(campaign, quote, settings.platform)
     label = "Watch the session" if session.recording else "Read the recap"
     whole = _Frame(handle or person.credit, with_session, extra, link, label)
     optional = _distinct([
@@ -114,6 +112,13 @@ def _frames(campaign: Campaign, quote: Quote,
     emergency = _distinct([named, replace(named, hashtags=tags[:1]),
                            replace(named, hashtags=(), context="")])
     return optional, [f for f in emergency if f not in optional]
+
+
+def post_link(campaign: Campaign, quote: Quote, platform: str) -> str:
+    """Return the link a quote's posts carry: its recording, else the recap, tagged for UTM."""
+    raw = quote.session.recording or campaign.event.recap_url
+    utm = Utm(source=platform, medium="social", campaign=campaign.slug)
+    return with_utm(raw, utm, quote.id)
 
 
 def _distinct(frames: list[_Frame]) -> list[_Frame]:

@@ -11,10 +11,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from recap_mailer.links import with_utm
-from recap_mailer.model import PLATFORMS, Campaign, Utm
+from recap_mailer.model import PLATFORMS, Campaign
 from recap_mailer.social import counting
-from recap_mailer.social.fitting import CLOSE, ELLIPSIS, OPEN, PostFitError, alt_text, fit_quote
+from recap_mailer.social.fitting import (
+    CLOSE,
+    ELLIPSIS,
+    OPEN,
+    PostFitError,
+    alt_text,
+    fit_quote,
+    post_link,
+)
 from recap_mailer.social.platforms import RULES, Rules, card_path
 
 # Other stages import these from here, where a post's reader expects them.
@@ -73,9 +80,7 @@ def compose_posts(campaign: Campaign) -> tuple[Post, ...]:
             rules = RULES[platform]
             limit = settings.limit or rules.limit
             pieces = fit_quote(campaign, quote, settings)
-            link = with_utm(quote.session.recording or campaign.event.recap_url,
-                            Utm(source=platform, medium="social", campaign=campaign.slug),
-                            quote.id)
+            link = post_link(campaign, quote, platform)
             alt = alt_text(campaign, quote, rules.alt_limit)
             for part, piece in enumerate(pieces, start=1):
                 posts.append(Post(
