@@ -1,0 +1,319 @@
+"""Fitting a quote, with its credit, link and hashtags, into its platform's limit.
+
+When a quote does not fit, optional parts go first (extra hashtags, then the session name);
+then, where the platform has threads, the quote is split into a numbered thread at sentence
+boundaries with the attribution and link in the last post; elsewhere it is trimmed at a
+sentence or clause boundary with an ellipsis. Alt text for the card is trimmed the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+import regex
+
+from recap_mailer.errors import RecapError
+from recap_mailer.links import with_utm
+from recap_mailer.model import Campaign, PlatformSettings, Quote, Utm
+from recap_mailer.social import counting
+from recap_mailer.social.platforms import RULES
+
+OPEN, CLOSE, ELLIPSIS = "“", "”", "…"
+
+
+class PostFitError(RecapError):
+    """A quote's post cannot be made to fit its platform even with every optional part gone."""
+
+    def __init__(self, quote_id: str, platform: str, message: str) -> None:
+        self.quote_id = quote_id
+        self.platform = platform
+        super().__init__(f"quote '{quote_id}' on {RULES[platform].label}: {message}")
+
+
+# --- where a quote may be cut -------------------------------------------------------------
+
+SENTENCE, CLAUSE, WORD, GRAPHEME = 3, 2, 1, 0
+_BREAK_SPACE = r"[^\S\u00a0\u2007\u202f]"  # white space, except the no-break spaces
+_CLOSERS = "\"'”’»)\\]」』）】〉》"
+_CUTS = (
+    (SENTENCE, regex.compile(rf"[.!?…‼⁇⁈⁉][{_CLOSERS}]*(?={_BREAK_SPACE})"
+                             rf"|[。！？｡][{_CLOSERS}]*(?=.)", regex.DOTALL)),
+    (CLAUSE, regex.compile(rf"[,;:][{_CLOSERS}]*(?={_BREAK_SPACE})|[，；：、][{_CLOSERS}]*(?=.)"
+                           rf"|(?<=\S)(?={_BREAK_SPACE}+[—–]{_BREAK_SPACE})", regex.DOTALL)),
+    (WORD, regex.compile(rf"(?<=\S)(?={_BREAK_SPACE})")),
+    (GRAPHEME, regex.compile(r"\X(?=.)", regex.DOTALL)),
+)
+
+
+@functools.lru_cache(maxsize=64)
+def cut_points(text: str) -> dict[int, int]:
+    """Return every offset where ``text`` may be cut, with the best level of cut there."""
+    points: dict[int, int] = {len(text): SENTENCE + 1}
+    for level, pattern in _CUTS:
+        for match in pattern.finditer(text):
+            points.setdefault(match.end(), level)
+    first = len(text) - len(text.lstrip())
+    return {p: level for p, level in points.items() if p > first}
+
+
+def _next_start(text: str, cut: int) -> int:
+    return len(text) - len(text[cut:].lstrip())
+
+
+# --- what surrounds the quote --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Frame:
+    """Everything in a post but the quote; each variant drops a little more."""
+
+    speaker: str
+    context: str
+    hashtags: tuple[str, ...]
+    link: str
+    link_label: str
+
+
+def _hashtags(tags: Iterable[str]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    kept = []
+    for tag in tags:
+        if tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            kept.append(tag)
+    return tuple(kept)
+
+
+def _frames(campaign: Campaign, quote: Quote,
+            settings: PlatformSettings) -> tuple[list[_Frame], list[_Frame]]:
+    """Return the frames to try in order: whole, then without each optional part in turn;
+    and, apart, the last resorts (no affiliation, fewer tags, no context)."""
+    rules = RULES[settings.platform]
+    event, session, person = campaign.event, quote.session, quote.speaker
+    handle = person.handles.on(settings.platform)
+    day = f"{event.name}, {event.day_label}" if rules.long_form else (
+        f"{event.short_name} {event.day_label}")
+    with_session = f"{session.title} ({day})"
+    tags = _hashtags(event.hashtags)
+    extra = _hashtags((*event.hashtags, *settings.extra_hashtags))
+    if rules.max_hashtags is not None:
+        tags, extra = tags[: rules.max_hashtags], extra[: rules.max_hashtags]
+    link = post_link(campaign, quote, settings.platform)
+    label = "Watch the session" if session.recording else "Read the recap"
+    whole = _Frame(handle or person.credit, with_session, extra, link, label)
+    optional = _distinct([
+        whole,
+        replace(whole, hashtags=tags),                      # extra hashtags go first
+        replace(whole, hashtags=tags, context=day),         # then the session's name
+    ])
+    # Only names and tags too long for the platform get this far.
+    named = replace(optional[-1], speaker=handle or person.display_name)
+    emergency = _distinct([named, replace(named, hashtags=tags[:1]),
+                           replace(named, hashtags=(), context="")])
+    return optional, [f for f in emergency if f not in optional]
+
+
+def post_link(campaign: Campaign, quote: Quote, platform: str) -> str:
+    """Return the link a quote's posts carry: its recording, else the recap, tagged for UTM."""
+    raw = quote.session.recording or campaign.event.recap_url
+    utm = Utm(source=platform, medium="social", campaign=campaign.slug)
+    return with_utm(raw, utm, quote.id)
+
+
+def _distinct(frames: list[_Frame]) -> list[_Frame]:
+    return [f for i, f in enumerate(frames) if f not in frames[:i]]
+
+
+def _attribution(platform: str, frame: _Frame) -> list[str]:
+    """Return the blocks after the quote: who said it, where, the tags and the link."""
+    rules = RULES[platform]
+    speaker = f"— {frame.speaker}" + (f", at {frame.context}" if frame.context else "")
+    tags = " ".join(f"#{t}" for t in frame.hashtags)
+    if not rules.link_in_text:
+        link = f"{frame.link_label}: link in bio."
+    elif rules.long_form:
+        link = f"{frame.link_label}: {frame.link}"
+    else:
+        link = frame.link
+    if platform == "mastodon":
+        return [speaker, link, tags]
+    if rules.long_form:
+        return [speaker, link, tags]
+    return [speaker, tags, link]
+
+
+def render_post(platform: str, quote_line: str, frame: _Frame | None,
+                marker: str | None) -> str:
+    """Join a post's pieces the way its platform reads: tight on X, in paragraphs elsewhere."""
+    blocks = [quote_line] if quote_line else []
+    if frame is not None:
+        blocks += _attribution(platform, frame)
+    tight = platform in ("x", "bluesky", "threads")
+    text = ("\n" if tight else "\n\n").join(b for b in blocks if b)
+    return f"{text}\n{marker}" if marker else text
+
+
+def _quote_line(text: str, start: int, end: int, *, trimmed: str = "") -> str:
+    body = text[start:end].rstrip()
+    opening = OPEN if start == 0 else ""
+    closing = CLOSE if end == len(text) or trimmed else ""
+    return f"{opening}{body}{trimmed}{closing}"
+
+
+def _fits(platform: str, text: str, limit: int) -> bool:
+    rules = RULES[platform]
+    if rules.byte_limit is not None and counting.utf8_bytes(text) > rules.byte_limit:
+        return False
+    return rules.count(text) <= limit
+
+
+# --- fitting ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Piece:
+    """One post's text and the slice of the quote it shows."""
+
+    text: str
+    span: tuple[int, int] | None
+    trimmed: bool = False
+
+
+def _farthest(cuts: dict[int, int], start: int, levels: Iterable[int],
+              fits: Callable[[int], bool], *, below: int) -> int | None:
+    """Return the farthest cut in (start, below) that fits, trying the best level first."""
+    for level in levels:
+        found = sorted(p for p, lv in cuts.items() if start < p < below and lv >= level)
+        # Longer text never counts shorter, so the cuts that fit come first: bisect for the last.
+        low, high = 0, len(found)
+        while low < high:
+            middle = (low + high) // 2
+            if fits(found[middle]):
+                low = middle + 1
+            else:
+                high = middle
+        if low:
+            return found[low - 1]
+    return None
+
+
+def _trim(platform: str, text: str, frame: _Frame, limit: int) -> list[Piece] | None:
+    """Return one post with the quote cut at the best boundary that fits, or None."""
+    cuts = cut_points(text)
+
+    def line(cut: int) -> str:
+        mark = f" {ELLIPSIS}" if cuts.get(cut, GRAPHEME) >= CLAUSE else ELLIPSIS
+        return _quote_line(text, 0, cut, trimmed=mark)
+
+    def fits(cut: int) -> bool:
+        return _fits(platform, render_post(platform, line(cut), frame, None), limit)
+
+    cut = _farthest(cuts, 0, (CLAUSE, WORD, GRAPHEME), fits, below=len(text))
+    if cut is None:
+        return None
+    return [Piece(render_post(platform, line(cut), frame, None), (0, len(text[:cut].rstrip())),
+                   trimmed=True)]
+
+
+def _pack(platform: str, text: str, frame: _Frame, limit: int, cuts: dict[int, int],
+          marker: str) -> list[tuple[int, int] | None] | None:
+    """Return the quote span of each post of a thread (None: the last holds only attribution)."""
+    spans: list[tuple[int, int] | None] = []
+    start = 0
+    while True:
+        rest = _quote_line(text, start, len(text)) if start < len(text) else ""
+        if _fits(platform, render_post(platform, rest, frame, marker), limit):
+            return [*spans, (start, len(text)) if rest else None]
+        if not rest:
+            return None  # the attribution alone does not fit
+
+        def fits(cut: int, start: int = start) -> bool:
+            line = _quote_line(text, start, cut)
+            return _fits(platform, render_post(platform, line, None, marker), limit)
+
+        # A sentence that fits whole goes whole, even if the attribution then stands alone.
+        cut = _farthest(cuts, start, (SENTENCE, CLAUSE, WORD, GRAPHEME), fits,
+                        below=len(text) + 1)
+        if cut is None:
+            return None
+        spans.append((start, cut))
+        start = _next_start(text, cut)
+
+
+def _thread(platform: str, text: str, frame: _Frame, limit: int) -> list[Piece] | None:
+    """Return a numbered thread, cut at sentences where possible, or None if none fits."""
+    cuts = cut_points(text)
+    for width in (9, 99, 999):
+        # Room is kept for the widest marker of this many posts, so the real ones surely fit.
+        spans = _pack(platform, text, frame, limit, cuts, f"{width}/{width}")
+        if spans is None:
+            return None
+        if len(spans) > width:
+            continue
+        pieces = []
+        for i, span in enumerate(spans, start=1):
+            line = _quote_line(text, *span) if span else ""
+            body = render_post(platform, line, frame if i == len(spans) else None,
+                               f"{i}/{len(spans)}")
+            shown = (span[0], len(text[: span[1]].rstrip())) if span else None
+            pieces.append(Piece(body, shown))
+        return pieces
+    return None
+
+
+def fit_quote(campaign: Campaign, quote: Quote, settings: PlatformSettings) -> list[Piece]:
+    """Return the post or thread for one quote on one platform, within its limit."""
+    platform = settings.platform
+    rules = RULES[platform]
+    limit = settings.limit or rules.limit
+    text = quote.text.strip()
+    optional, emergency = _frames(campaign, quote, settings)
+    whole_line = _quote_line(text, 0, len(text))
+    for frame in optional:
+        single = render_post(platform, whole_line, frame, None)
+        if _fits(platform, single, limit):
+            return [Piece(single, (0, len(text)))]
+    shorten = _thread if rules.threads else _trim
+    for frame in (optional[-1], *emergency):
+        pieces = shorten(platform, text, frame, limit)
+        if pieces:
+            return pieces
+    raise PostFitError(quote.id, platform, f"even the speaker's name and the link alone pass "
+                       f"the limit of {limit} {rules.unit}")
+
+# --- alt text -----------------------------------------------------------------------------
+
+def alt_text(campaign: Campaign, quote: Quote, limit: int) -> str:
+    """Describe the quote card: the quote verbatim and who said it, trimmed only past ``limit``."""
+    person = quote.speaker
+    who = ", ".join(p for p in (person.display_name, person.affiliation) if p)
+    text = quote.text.strip()
+    tail = f" — {who}, at {campaign.event.name}"
+
+    def render(line: str) -> str:
+        return f"Quote card: {line}{tail}"
+
+    full = render(_quote_line(text, 0, len(text)))
+    if counting.alt_length(full) <= limit:
+        return full
+    cuts = cut_points(text)
+
+    def line(cut: int) -> str:
+        mark = f" {ELLIPSIS}" if cuts.get(cut, GRAPHEME) >= CLAUSE else ELLIPSIS
+        return _quote_line(text, 0, cut, trimmed=mark)
+
+    cut = _farthest(cuts, 0, (SENTENCE, CLAUSE, WORD, GRAPHEME),
+                    lambda c: counting.alt_length(render(line(c))) <= limit, below=len(text))
+    if cut:
+        return render(line(cut))
+    if counting.alt_length(render(ELLIPSIS)) <= limit:
+        return render(ELLIPSIS)
+    # A limit smaller than the credit itself (never a real platform's): cut the whole text.
+    whole = render(_quote_line(text, 0, len(text)))
+    kept = ""
+    for cluster in regex.findall(r"\X", whole):
+        if counting.alt_length(kept + cluster + ELLIPSIS) > limit:
+            break
+        kept += cluster
+    return kept + ELLIPSIS
+

@@ -1,0 +1,46 @@
+"""The platforms a post can go to: each one's limit, how it counts, and how it reads a post."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from recap_mailer.social import counting
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How one platform counts and reads a post."""
+
+    label: str
+    limit: int
+    unit: str
+    count: Callable[[str], int]
+    threads: bool
+    alt_limit: int
+    card: str
+    link_in_text: bool = True
+    max_hashtags: int | None = None
+    byte_limit: int | None = None
+    long_form: bool = False
+
+
+#: The platforms, their limits and how each counts (docs/recap-format.md lists them).
+RULES: dict[str, Rules] = {
+    "x": Rules("X", 280, "weighted", counting.x_weighted_length, True, 1000, "1600x900"),
+    "bluesky": Rules("Bluesky", 300, "graphemes", counting.bluesky_length, True, 2000,
+                     "1600x900", byte_limit=3000),
+    "mastodon": Rules("Mastodon", 500, "graphemes", counting.mastodon_length, True, 1500,
+                      "1600x900"),
+    "linkedin": Rules("LinkedIn", 3000, "utf16", counting.linkedin_length, False, 1000,
+                      "1600x900", long_form=True),
+    "threads": Rules("Threads", 500, "threads", counting.threads_length, True, 1000,
+                     "1600x900", max_hashtags=1),
+    "instagram": Rules("Instagram", 2200, "utf16", counting.instagram_length, False, 1000,
+                       "1080x1350", link_in_text=False, max_hashtags=5, long_form=True),
+}
+
+
+def card_path(quote_id: str, platform: str) -> str:
+    """Return the quote card a post carries: ``cards/<quote-id>-<width>x<height>.png``."""
+    return f"cards/{quote_id}-{RULES[platform].card}.png"
