@@ -453,3 +453,36 @@ def test_posts_that_need_more_than_the_first_look_get_the_same_times_as_a_full_l
     # Looking at the whole horizon from the start gives the very same plan.
     monkeypatch.setattr(schedule, "FIRST_LOOK", schedule.HORIZON)
     assert plan(folder)[2] == slots
+
+
+def _post_times(folder: Path) -> list[str]:
+    return [slot.at.isoformat() for slot in plan(folder)[2] if slot.post]
+
+
+@pytest.mark.parametrize(("schedule", "expected"), [
+    # Spring forward (01:00 GMT -> 02:00 BST): 00:30 GMT to 02:30 BST is one real hour, not two.
+    ("  start: 2023-03-26T00:00\n  cadence: FREQ=HOURLY;BYMINUTE=30\n  min_gap_minutes: 90",
+     ["2023-03-26T00:30:00+00:00", "2023-03-26T03:30:00+01:00", "2023-03-26T05:30:00+01:00"]),
+    # Fall back (02:00 BST -> 01:00 GMT): 00:30 BST to 02:30 GMT is three real hours, not two.
+    ("  start: 2023-10-29T00:00\n  cadence: FREQ=HOURLY;BYMINUTE=30\n  min_gap_minutes: 150",
+     ["2023-10-29T00:30:00+01:00", "2023-10-29T02:30:00+00:00", "2023-10-29T05:30:00+00:00"]),
+], ids=["spring-forward", "fall-back"])
+def test_gaps_are_real_time_across_a_dst_change(tmp_path: Path, schedule: str,
+                                               expected: list[str]) -> None:
+    folder = write_campaign(tmp_path, schedule, quotes=3, send_at="2023-10-27T09:00")
+    assert _post_times(folder) == expected
+
+
+@pytest.mark.parametrize(("start", "expected"), [
+    # 01:30 does not exist on 26 March in London: it moves forward to 02:30 BST.
+    ("2023-03-25T00:00", ["2023-03-25T01:30:00+00:00", "2023-03-26T02:30:00+01:00",
+                          "2023-03-27T01:30:00+01:00"]),
+    # 01:30 happens twice on 29 October: the first (BST, fold 0) is taken.
+    ("2023-10-28T00:00", ["2023-10-28T01:30:00+01:00", "2023-10-29T01:30:00+01:00",
+                          "2023-10-30T01:30:00+00:00"]),
+], ids=["nonexistent", "ambiguous"])
+def test_missing_and_repeated_local_times_resolve_one_way(tmp_path: Path, start: str,
+                                                          expected: list[str]) -> None:
+    folder = write_campaign(tmp_path, f"  start: {start}\n  cadence: daily at 01:30\n"
+                            "  min_gap_minutes: 0", quotes=3)
+    assert _post_times(folder) == expected

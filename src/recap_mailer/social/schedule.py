@@ -317,12 +317,14 @@ def _place(units: list[list[Post]], times: tuple[datetime, ...], zone: ZoneInfo,
            platform: str, gap: timedelta) -> list[Slot] | int:
     """Give each unit (a post, or a thread's parts) a time; or say how many could be placed."""
     slots: list[Slot] = []
-    last: datetime | None = None  # when the previous unit's last part goes out
-    said: dict[str, datetime] = {}  # each text's latest time
+    # Gaps are real elapsed time, as the check measures them: arithmetic on aware datetimes of
+    # one zone is wall-clock arithmetic, which is an hour out across a DST change.
+    last: datetime | None = None  # when the previous unit's last part goes out, in UTC
+    said: dict[str, datetime] = {}  # each text's latest time, in UTC
     index = 0
     for placed, unit in enumerate(units):
         while index < len(times):
-            when = times[index]
+            when = times[index].astimezone(UTC)
             index += 1
             if last is not None and (when <= last or when - last < gap):
                 continue
@@ -332,8 +334,8 @@ def _place(units: list[list[Post]], times: tuple[datetime, ...], zone: ZoneInfo,
         else:
             return placed
         for i, post in enumerate(unit):
-            moment = (when.astimezone(UTC) + i * THREAD_STEP).astimezone(zone)
-            slots.append(Slot(post.id, platform, moment, post))
+            moment = when + i * THREAD_STEP
+            slots.append(Slot(post.id, platform, moment.astimezone(zone), post))
             said[post.text] = moment
             last = moment
     return slots
