@@ -234,7 +234,7 @@ def test_a_card_that_shows_another_quote_is_found() -> None:
     loaded = load_campaign(CASES["soc23-day1"])
     build = render_campaign(loaded)
     quote = loaded.campaign.quotes[2]
-    path = card_path(quote, (1600, 900))
+    path = card_path(quote.id, (1600, 900))
     png = build.files[path]
     assert card_stamp(png) is not None
     body = png[:png.rfind(b"iTXt") - 4] + png[-12:]

@@ -17,15 +17,15 @@ CARD_SIZES = ((1600, 900), (1080, 1350))
 _DRAWN: dict[str, bytes] = {}
 
 
-def card_path(quote: Quote, size: tuple[int, int]) -> str:
+def card_path(quote_id: str, size: tuple[int, int]) -> str:
     """Return the card's path inside the output folder: ``cards/<quote-id>-1600x900.png``."""
     width, height = size
-    return f"cards/{quote.id}-{width}x{height}.png"
+    return f"cards/{quote_id}-{width}x{height}.png"
 
 
 def card_paths(campaign: Campaign) -> list[str]:
     """Return the path of every card the campaign has, as ``render_cards`` keys them."""
-    return [card_path(quote, size) for quote in campaign.quotes for size in CARD_SIZES]
+    return [card_path(quote.id, size) for quote in campaign.quotes for size in CARD_SIZES]
 
 
 def render_cards(campaign: Campaign, previous: Mapping[str, bytes] | None = None,
@@ -50,7 +50,7 @@ def _each_card(campaign: Campaign, previous: Mapping[str, bytes] | None,
     for quote in campaign.quotes:
         for size in CARD_SIZES:
             key = card_inputs(quote, campaign, size)
-            path = card_path(quote, size)
+            path = card_path(quote.id, size)
             if key in _DRAWN:
                 yield path, key, quote, size, _DRAWN[key]
             elif previous and path in previous and _stamped_with(previous[path], key):

@@ -51,7 +51,7 @@ NAMED_CHARACTERS = 8
 
 def _boxes_on_card(ctx: Context, i: int, quote: Quote) -> list[Finding]:
     """Warn when the quote's card shows boxes for characters its font has no glyph for."""
-    if card_path(quote, CARD_SIZES[0]) not in ctx.checked.cards:
+    if card_path(quote.id, CARD_SIZES[0]) not in ctx.checked.cards:
         return []
     missing = missing_glyphs(quote.text)
     if not missing:
@@ -101,7 +101,7 @@ def _posts_problems(ctx: Context, quote: Quote) -> list[tuple[str, str | None]]:
 def _card_problems(ctx: Context, quote: Quote) -> list[tuple[str, str | None]]:
     # The card's own stamp says what it shows (see cards.card_stamp); a card without one is
     # laid out again to see.
-    png = ctx.checked.cards.get(card_path(quote, CARD_SIZES[0]))
+    png = ctx.checked.cards.get(card_path(quote.id, CARD_SIZES[0]))
     if png is None:
         return []
     stamp = card_stamp(png)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from recap_mailer import cards
 from recap_mailer.social import counting
+
+LANDSCAPE, PORTRAIT = cards.CARD_SIZES
 
 
 @dataclass(frozen=True)
@@ -18,7 +21,7 @@ class Rules:
     count: Callable[[str], int]
     threads: bool
     alt_limit: int
-    card: str
+    card: tuple[int, int]
     link_in_text: bool = True
     max_hashtags: int | None = None
     byte_limit: int | None = None
@@ -27,20 +30,20 @@ class Rules:
 
 #: The platforms, their limits and how each counts (docs/recap-format.md lists them).
 RULES: dict[str, Rules] = {
-    "x": Rules("X", 280, "weighted", counting.x_weighted_length, True, 1000, "1600x900"),
+    "x": Rules("X", 280, "weighted", counting.x_weighted_length, True, 1000, LANDSCAPE),
     "bluesky": Rules("Bluesky", 300, "graphemes", counting.bluesky_length, True, 2000,
-                     "1600x900", byte_limit=3000),
+                     LANDSCAPE, byte_limit=3000),
     "mastodon": Rules("Mastodon", 500, "graphemes", counting.mastodon_length, True, 1500,
-                      "1600x900"),
+                      LANDSCAPE),
     "linkedin": Rules("LinkedIn", 3000, "utf16", counting.linkedin_length, False, 1000,
-                      "1600x900", long_form=True),
+                      LANDSCAPE, long_form=True),
     "threads": Rules("Threads", 500, "threads", counting.threads_length, True, 1000,
-                     "1600x900", max_hashtags=1),
+                     LANDSCAPE, max_hashtags=1),
     "instagram": Rules("Instagram", 2200, "utf16", counting.instagram_length, False, 1000,
-                       "1080x1350", link_in_text=False, max_hashtags=5, long_form=True),
+                       PORTRAIT, link_in_text=False, max_hashtags=5, long_form=True),
 }
 
 
 def card_path(quote_id: str, platform: str) -> str:
     """Return the quote card a post carries: ``cards/<quote-id>-<width>x<height>.png``."""
-    return f"cards/{quote_id}-{RULES[platform].card}.png"
+    return cards.card_path(quote_id, RULES[platform].card)
