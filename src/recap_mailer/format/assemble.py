@@ -11,15 +11,13 @@ from zoneinfo import ZoneInfo
 from recap_mailer import model
 from recap_mailer.format.declaration import RECAP
 from recap_mailer.format.kinds import (
-    Field,
     Handle,
     Hashtag,
-    Items,
     Kind,
     Moment,
-    Record,
     local_moment,
 )
+from recap_mailer.format.records import Field, Items, Record
 
 
 @dataclass

@@ -11,19 +11,17 @@ from recap_mailer.format.kinds import (
     Colour,
     Day,
     Email,
-    Field,
     Flag,
     Handle,
     Hashtag,
-    Items,
     Link,
     Moment,
     Number,
-    Record,
     Text,
     TimeRange,
     Zone,
 )
+from recap_mailer.format.records import Field, Items, Record
 from recap_mailer.model import PLATFORMS, SESSION_KINDS, UNSUBSCRIBE_TAGS
 
 FORMAT_VERSION = 1
