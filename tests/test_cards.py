@@ -30,7 +30,8 @@ from recap_mailer.cards import (
 from recap_mailer.colour import MIN_CONTRAST, contrast_ratio, readable
 from recap_mailer.model import Campaign, Quote, Theme
 from recap_mailer.social.counting import alt_length
-from recap_mailer.social.posts import RULES, alt_text
+from recap_mailer.social.fitting import alt_text
+from recap_mailer.social.platforms import RULES
 
 SIZE_IDS = [f"{w}x{h}" for w, h in CARD_SIZES]
 

@@ -18,14 +18,10 @@ from recap_mailer.build import build_campaign, load_campaign
 from recap_mailer.errors import SourceError
 from recap_mailer.model import Campaign, Handles, Person, PlatformSettings, Quote, Social
 from recap_mailer.social.counting import linkedin_length, utf8_bytes
+from recap_mailer.social.fitting import CLOSE, ELLIPSIS, OPEN, PostFitError
+from recap_mailer.social.platforms import RULES, card_path
 from recap_mailer.social.posts import (
-    CLOSE,
-    ELLIPSIS,
-    OPEN,
-    RULES,
     Post,
-    PostFitError,
-    card_path,
     compose_posts,
     posts_json,
 )

@@ -19,7 +19,8 @@ from recap_mailer.format.validate import validate
 from recap_mailer.model import Campaign
 from recap_mailer.outputs import read_previous
 from recap_mailer.social.exports import schedule_files
-from recap_mailer.social.posts import Post, PostFitError, compose_posts, post_files
+from recap_mailer.social.fitting import PostFitError
+from recap_mailer.social.posts import Post, compose_posts, post_files
 from recap_mailer.social.schedule import ScheduleError, Slot, build_clock, plan_schedule
 
 # The email's machinery (Jinja, MRML, premailer and cssutils, lxml, the checks) is imported

@@ -7,7 +7,7 @@ from functools import lru_cache
 from recap_mailer.checks.context import Context
 from recap_mailer.checks.findings import Finding
 from recap_mailer.social import counting
-from recap_mailer.social.posts import RULES
+from recap_mailer.social.platforms import RULES
 
 
 @lru_cache(maxsize=1024)  # posts outlive a rebuild that only edits the email

@@ -10,7 +10,7 @@ from recap_mailer.cards import CARD_SIZES, card_path, card_stamp, layout_card, m
 from recap_mailer.checks.context import Context
 from recap_mailer.checks.findings import HTML_FILE, TEXT_FILE, Finding
 from recap_mailer.model import Campaign, Quote
-from recap_mailer.social.posts import RULES
+from recap_mailer.social.platforms import RULES
 
 
 @lru_cache(maxsize=1024)  # quotes, names and posts come back in every rebuild

@@ -9,7 +9,7 @@ from itertools import pairwise
 from recap_mailer.checks.context import Context
 from recap_mailer.checks.findings import Finding
 from recap_mailer.format.source import Path_
-from recap_mailer.social.posts import RULES
+from recap_mailer.social.platforms import RULES
 from recap_mailer.social.schedule import REPEAT_GAP, Slot, platform_timing
 
 

@@ -18,7 +18,7 @@ from recap_mailer.errors import Diagnostic
 from recap_mailer.model import PLATFORMS
 from recap_mailer.render.email import long_date
 from recap_mailer.render.templating import render_template
-from recap_mailer.social.posts import RULES
+from recap_mailer.social.platforms import RULES
 
 PREVIEW_TEMPLATE = "preview.html"
 SOCIAL_TEMPLATE = "partials/preview-social.html"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from recap_mailer.social.posts import RULES
+from recap_mailer.social.platforms import RULES
 from recap_mailer.social.schedule import Slot
 
 

@@ -26,7 +26,7 @@ from recap_mailer.social.calendar import (
     utc_time,
     vtimezone,
 )
-from recap_mailer.social.posts import RULES
+from recap_mailer.social.platforms import RULES
 from recap_mailer.social.schedule import Slot, platform_timing
 
 #: Spreadsheets run a cell that starts with one of these as a formula (CSV injection).

@@ -14,19 +14,11 @@ from typing import Any
 from recap_mailer.model import PLATFORMS, Campaign
 from recap_mailer.social import counting
 from recap_mailer.social.fitting import (
-    CLOSE,
-    ELLIPSIS,
-    OPEN,
-    PostFitError,
     alt_text,
     fit_quote,
     post_link,
 )
-from recap_mailer.social.platforms import RULES, Rules, card_path
-
-# Other stages import these from here, where a post's reader expects them.
-__all__ = ["CLOSE", "ELLIPSIS", "OPEN", "RULES", "Post", "PostFitError", "Rules", "alt_text",
-           "card_path", "compose_posts", "platform_text", "post_files", "posts_json"]
+from recap_mailer.social.platforms import RULES, card_path
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from recap_mailer.errors import RecapError
 from recap_mailer.format.kinds import did_you_mean
 from recap_mailer.format.source import Path_, format_path
 from recap_mailer.model import PLATFORMS, Campaign
-from recap_mailer.social.posts import RULES, Post
+from recap_mailer.social.platforms import RULES
+from recap_mailer.social.posts import Post
 
 DEFAULT_CADENCE = "daily at 09:00"
 #: How far past the start slots are looked for, and how many times are looked at at most:
