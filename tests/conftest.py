@@ -49,6 +49,9 @@ def golden(request: pytest.FixtureRequest) -> Golden:
 
 
 @pytest.fixture(autouse=True)
-def _reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A build's clock comes from the source; no test may depend on the real one.
+def _reproducible(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory,
+                  ) -> None:
+    # A build's clock comes from the source; no test may depend on the real one. The user's
+    # cache folder (Jinja's compiled templates) is the run's own, never the machine's.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1694728800")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))

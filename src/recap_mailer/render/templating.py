@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import traceback
 from collections.abc import Callable
 from functools import lru_cache
@@ -75,7 +77,35 @@ def _environment(search: tuple[str, ...],
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=_bytecode_cache(os.environ.get("XDG_CACHE_HOME")),
     )
+
+
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache of compiled templates; a cache that cannot be written is no error."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache(xdg_cache_home: str | None) -> jinja2.BytecodeCache | None:
+    """Return the cache in the user's cache folder, or None where it is not safely ours.
+
+    Jinja checks each entry against its template's source and its own and Python's version,
+    so an edited template is compiled again. Entries are code that will run, so a folder
+    anyone else may write to is never used.
+    """
+    base = Path(xdg_cache_home or Path("~/.cache").expanduser())
+    folder = base / "recap-mailer" / "jinja"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return None
+    return _QuietBytecodeCache(str(folder), "%s.cache")
 
 
 class TemplateLoader(jinja2.FileSystemLoader):
