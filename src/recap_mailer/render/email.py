@@ -233,11 +233,17 @@ def _check_offline(html: str, template: str) -> None:
             addresses += _CSS_URL.findall(sheet)
         for address in addresses:
             scheme = address.strip().split(":", 1)[0].lower() if ":" in address else ""
-            if scheme in _REFUSED_SCHEMES:
-                found.add(_REFUSED_SCHEMES[scheme])
+            if scheme in _REFUSED_SCHEMES:  # the address itself, to search the templates for
+                found.add(f"{_REFUSED_SCHEMES[scheme]} ({_shown(address.strip())})")
     if found:
         raise SourceError([Diagnostic(template, 0, 0, "error", f"the email contains {what}")
                            for what in sorted(found)])
+
+
+def _shown(address: str) -> str:
+    """Show an address in a message: printable, and at most 80 characters."""
+    printable = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in address)
+    return printable if len(printable) <= 80 else printable[:79] + "…"
 
 
 def _unescape_css(match: re.Match[str]) -> str:
