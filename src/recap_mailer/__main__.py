@@ -1,10 +1,23 @@
 """The program, as `recap-mailer` and `python -m recap_mailer`; Ctrl-C is always exit 130."""
 
+import _thread
 import sys
+import threading
+from typing import Any
+
+
+def _interrupt_again(unraisable: Any) -> None:
+    """Deliver an interrupt that landed in a finaliser, which Python would only print."""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        # From another thread, a moment later: raised in the hook itself it is ignored again.
+        threading.Timer(0.05, _thread.interrupt_main).start()
+    else:
+        sys.__unraisablehook__(unraisable)
 
 
 def run() -> None:
     """Load the command line and run it; an interrupt at any moment is one line, exit 130."""
+    sys.unraisablehook = _interrupt_again
     try:
         from recap_mailer.cli import run as run_command_line
 
