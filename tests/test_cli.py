@@ -291,3 +291,21 @@ def test_an_interrupt_at_any_moment_is_one_line_and_exit_130(tmp_path: Path) -> 
                 assert {"email.html", "report.json", "preview.html"} <= {
                     p.name for p in (out / "soc23-day1").iterdir()}
     assert set(statuses) <= {0, 130} and 130 in statuses, statuses
+
+
+def test_an_interrupt_inside_a_finaliser_still_stops_the_program() -> None:
+    # Python only prints what a __del__ raises; an interrupt that lands there must not be lost.
+    script = (
+        "import sys, time\n"
+        "import recap_mailer.__main__ as program\n"
+        "class Finalised:\n"
+        "    def __del__(self): raise KeyboardInterrupt\n"
+        "def command_line():\n"
+        "    Finalised()\n"
+        "    time.sleep(30)\n"
+        "import recap_mailer.cli\n"
+        "recap_mailer.cli.run = command_line\n"
+        "program.run()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert (done.returncode, done.stderr) == (130, "interrupted\n")

@@ -1,16 +1,22 @@
 """The program, as `recap-mailer` and `python -m recap_mailer`; Ctrl-C is always exit 130."""
 
-import _thread
+import os
+import signal
 import sys
 import threading
 from typing import Any
+
+#: Interrupts caught in a finaliser, waiting to be delivered again.
+_pending: list[threading.Timer] = []
 
 
 def _interrupt_again(unraisable: Any) -> None:
     """Deliver an interrupt that landed in a finaliser, which Python would only print."""
     if issubclass(unraisable.exc_type, KeyboardInterrupt):
         # From another thread, a moment later: raised in the hook itself it is ignored again.
-        threading.Timer(0.05, _thread.interrupt_main).start()
+        timer = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT))
+        _pending.append(timer)
+        timer.start()
     else:
         sys.__unraisablehook__(unraisable)
 
@@ -25,6 +31,9 @@ def run() -> None:
     except KeyboardInterrupt:  # before the command line has loaded, or after it has finished
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    finally:  # stopping already: an interrupt still waiting must not kill the exit
+        for timer in _pending:
+            timer.cancel()
 
 
 if __name__ == "__main__":
