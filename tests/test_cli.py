@@ -230,6 +230,12 @@ def test_the_program_leaves_with_the_commands_status_and_output() -> None:
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
 
 
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a new interpreter and return what it did."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
 def test_a_bug_still_ends_with_its_traceback() -> None:
     code = ("import click\n"
             "from recap_mailer import cli\n"
@@ -238,8 +244,7 @@ def test_a_bug_still_ends_with_its_traceback() -> None:
             "    raise RuntimeError('a bug')\n"
             "import sys; sys.argv = ['recap-mailer', 'boom']\n"
             "cli.run()\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = _python(code)
     assert done.returncode == 1
     assert "Traceback" in done.stderr and "RuntimeError: a bug" in done.stderr
 
@@ -296,7 +301,7 @@ def test_an_interrupt_at_any_moment_is_one_line_and_exit_130(tmp_path: Path) -> 
 def test_an_interrupt_inside_a_finaliser_still_stops_the_program() -> None:
     # Python only prints what a __del__ raises; an interrupt that lands there must not be lost.
     script = (
-        "import sys, time\n"
+        "import time\n"
         "import recap_mailer.__main__ as program\n"
         "class Finalised:\n"
         "    def __del__(self): raise KeyboardInterrupt\n"
@@ -306,6 +311,5 @@ def test_an_interrupt_inside_a_finaliser_still_stops_the_program() -> None:
         "import recap_mailer.cli\n"
         "recap_mailer.cli.run = command_line\n"
         "program.run()\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = _python(script)
     assert (done.returncode, done.stderr) == (130, "interrupted\n")
