@@ -102,7 +102,7 @@ def save_to_page(port: int, source: Path, saves: int) -> list[float]:
         text = original.replace(EDITED_LINE, EDITED_LINE.replace("opened", f"{marker} opened"))
         seen = generation(port)
         answered: list[int] = []
-        waiting = threading.Thread(target=lambda s=seen: answered.append(
+        waiting = threading.Thread(target=lambda s=seen, into=answered: into.append(
             json.loads(get(port, f"/__status?after={s}")[1])["generation"]))
         waiting.start()
         time.sleep(0.05)  # the status request is waiting on the server before the save

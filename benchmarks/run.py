@@ -44,6 +44,8 @@ CLI = Path(sys.executable).with_name("recap-mailer")
 COLD_SIZES = (250, 500, 1000)
 WARM_SIZES = (10, 50, 200, 1000)
 QUICK_WARM_SIZES = (10, 50, 200)
+#: `recap-mailer import` on the seed page repeated this many times, to show it grows linearly.
+IMPORT_COPIES = (1, 4, 16)
 
 #: Goals from issue 15.
 AGAIN_GOAL = 0.5  # cold build over the last outputs, times the MJML CLI's
@@ -114,7 +116,7 @@ def warm_figures(out: Path, repeat: int, sizes: tuple[int, ...]) -> dict[str, An
         growth.append({"sessions": n, "ms": ms, "email_html_bytes": result.email.size,
                        "all_outputs_bytes": sum(map(len, result.files.values()))})
     return {"stages": rows, "same_ms": same_ms, "edited_ms": edited_ms, "files": len(files),
-            "growth": growth}
+            "growth": growth, "import": stages.import_growth(IMPORT_COPIES, repeat)}
 
 
 # --- Report ------------------------------------------------------------------------------------
@@ -153,8 +155,11 @@ def cold_report(v: dict[str, Variant], cli: mjml_cli.MjmlCli) -> list[str]:
             "(medians of the rounds; '/ MJML CLI' is the median of the rounds' ratios)"]
 
 
+Goal = tuple[str, str, str, bool | None]
+
+
 def goals(v: dict[str, Variant], warm: dict[str, Any],
-          preview: preview_figures.PreviewFigures | None) -> list[tuple[str, str, str, bool | None]]:
+          preview: preview_figures.PreviewFigures | None) -> list[Goal]:
     """Return (goal, figure, goal's bound, met) for each of issue 15's goals."""
     has_cli = "cli" in v
     again = median_ratio(v["again"], v["cli"]) if has_cli else None
@@ -213,6 +218,12 @@ def print_report(args: argparse.Namespace, v: dict[str, Variant], cli: mjml_cli.
         (str(g["sessions"]), fmt_ms(g["ms"]), f"{g['ms'] / g['sessions']:6.2f} ms",
          f"{g['email_html_bytes'] / 1024:6.1f} KB", f"{g['all_outputs_bytes'] / 1024:7.1f} KB")
         for g in warm["growth"]]))
+    print()
+    print("IMPORT: the seed page repeated, read + drafted + written as YAML, in-process")
+    one = warm["import"][0]
+    print(table(("copies", "page", "time", "per copy"), [
+        (str(g["copies"]), f"{g['kb']:6.1f} KB", fmt_ms(g["ms"]),
+         f"x{g['ms'] / g['copies'] / one['ms']:.2f} of one") for g in warm["import"]]))
     print()
     if preview:
         print(f"PREVIEW SERVER (its own process, on 127.0.0.1; {len(preview.saves_ms)} saves)")

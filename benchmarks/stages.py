@@ -182,3 +182,24 @@ def edited_copy(scratch: Path) -> tuple[Path, Callable[[], None]]:
         source.write_text(versions[turn[0]], encoding="utf-8")
 
     return folder, edit
+
+
+#: The recap page the sample was drafted from: `recap-mailer import` reads pages like it.
+SEED_PAGE = SAMPLE.parents[1].parent / "shared" / "seeds" / "000_39033e787ecd2444.txt"
+
+
+def import_growth(copies: tuple[int, ...], repeat: int) -> list[dict[str, Any]]:
+    """Time drafting a recap from the seed page repeated ``n`` times (read + draft + YAML)."""
+    from recap_mailer.importer import ImportOptions, draft_recap, read_page, render_draft
+
+    page = SEED_PAGE.read_text(encoding="utf-8")
+    rows = []
+    for n in copies:
+        text = "\n\n\n".join([page] * n)
+
+        def draft(text: str = text) -> None:
+            render_draft(draft_recap(read_page(text, "text"), ImportOptions()))
+
+        rows.append({"copies": n, "kb": len(text.encode()) / 1024,
+                     "ms": median_ms(draft, max(3, repeat // n))})
+    return rows

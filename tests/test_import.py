@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from recap_mailer.errors import RecapError
 from recap_mailer.format.source import parse_source
 from recap_mailer.format.validate import validate
 from recap_mailer.importer import ImportOptions, import_page, page_kind, read_page
+from recap_mailer.importer.names import HONORIFIC
+from recap_mailer.importer.people import _named
 from recap_mailer.render import markdown
 
 SEED = ROOT.parent / "shared" / "seeds" / "000_39033e787ecd2444.txt"
@@ -313,3 +316,14 @@ def test_any_page_gives_a_valid_draft_or_a_clean_error(page: str, name: str) -> 
         assert "does not validate" not in str(exc), exc
         return
     load(text)
+
+
+_NAME_PIECES = st.sampled_from(["Jane Doe", "Jane", "Doe", "Dr", "Prof.", "Professor", "Mrs.",
+                                " ", "  ", "-", "x", "é", "\n", ",", "Jane Doe-Smith"])
+
+
+@given(st.lists(_NAME_PIECES, max_size=16).map("".join))
+def test_names_are_found_where_the_whole_name_pattern_finds_them(text: str) -> None:
+    pattern = rf"(?<![\w-])(?:{HONORIFIC} +)?{re.escape('Jane Doe')}(?![\w-])"
+    expected = [match.span() for match in re.finditer(pattern, text)]
+    assert list(_named(text, "Jane Doe")) == expected

@@ -21,47 +21,21 @@ def draft_recap(blocks: list[Block], options: ImportOptions) -> Draft:
     if not sections:
         # A page of headings and no text: each heading is a session to fill in.
         sections = [Section(b.text, None, []) for b in blocks if b.kind == "heading"][:50]
-    texts = [b.text.replace("\u00a0", " ") for b in blocks]
-
-    people = People()
-    for block in blocks:
-        if block.kind in ("paragraph", "quote", "attribution"):
-            find_people(block.text.replace("\u00a0", " "), people)
-        if block.cite:
-            find_cited(block.cite.replace("\u00a0", " "), people)
-
-    draft = draft_event(texts, page_title, options)
-    draft.intro = [markdown_escape(b.text) for b in intro_blocks if b.kind == "paragraph"]
-    if not draft.intro:
-        name = draft.event_name if draft.event_name != "Event name (to check)" else "the event"
-        draft.intro = [f"Thank you to everyone who joined us for {draft.day_label} of {name}. "
-                       "Here is a look back at the day."]
-        draft.note("email.intro", "written by the importer; the page has no introduction")
+    people = _find_all_people(blocks)
+    draft = draft_event([_folded(b.text) for b in blocks], page_title, options)
+    _draft_intro(draft, intro_blocks)
     if trailing_page:
         draft.general.append("the page puts session titles after their text; check each "
                              "summary sits under the right title")
 
-    session_ids: set[str] = set()
     intro_quotes: list[FoundQuote] = []
     earlier: str | None = None
     for block in intro_blocks:
         found, earlier = block_quotes(block, people, earlier)
         intro_quotes.extend(found)
+    session_ids: set[str] = set()
     for section in sections:
-        session = _draft_session(section, people, session_ids, draft)
-        draft.sessions.append(session)
-        earlier = None
-        for block in section.blocks:
-            for mention in find_mentions(block.text.replace("\u00a0", " "), people):
-                if mention.chair and not session.chair:
-                    session.chair = mention.person
-                elif not mention.passive and mention.person not in session.speakers:
-                    session.speakers.append(mention.person)
-            found, earlier = block_quotes(block, people, earlier)
-            for quote in found:
-                _add_quote(draft, quote, session)
-        if session.chair in session.speakers:
-            session.speakers.remove(session.chair)
+        draft.sessions.append(_draft_session(section, people, session_ids, draft))
     for quote in intro_quotes:
         target = next((s for s in draft.sessions if quote.speaker in s.speakers),
                       draft.sessions[0])
@@ -75,6 +49,47 @@ def draft_recap(blocks: list[Block], options: ImportOptions) -> Draft:
         quote.featured = i < 3
     draft.preheader = _preheader(draft)
     return draft
+
+
+def _folded(text: str) -> str:
+    return text.replace("\u00a0", " ")
+
+
+def _find_all_people(blocks: list[Block]) -> People:
+    """Register everyone the page names in its text and in its quotes' credits."""
+    people = People()
+    for block in blocks:
+        if block.kind in ("paragraph", "quote", "attribution"):
+            find_people(_folded(block.text), people)
+        if block.cite:
+            find_cited(_folded(block.cite), people)
+    return people
+
+
+def _draft_intro(draft: Draft, intro_blocks: list[Block]) -> None:
+    draft.intro = [markdown_escape(b.text) for b in intro_blocks if b.kind == "paragraph"]
+    if not draft.intro:
+        name = draft.event_name if draft.event_name != "Event name (to check)" else "the event"
+        draft.intro = [f"Thank you to everyone who joined us for {draft.day_label} of {name}. "
+                       "Here is a look back at the day."]
+        draft.note("email.intro", "written by the importer; the page has no introduction")
+
+
+def _fill_session(session: DraftSession, section: Section, people: People,
+                  draft: Draft) -> None:
+    """Add the session's chair, speakers and quotes, from the people its text names."""
+    earlier: str | None = None
+    for block in section.blocks:
+        for mention in find_mentions(_folded(block.text), people):
+            if mention.chair and not session.chair:
+                session.chair = mention.person
+            elif not mention.passive and mention.person not in session.speakers:
+                session.speakers.append(mention.person)
+        found, earlier = block_quotes(block, people, earlier)
+        for quote in found:
+            _add_quote(draft, quote, session)
+    if session.chair in session.speakers:
+        session.speakers.remove(session.chair)
 
 
 def _add_quote(draft: Draft, found: FoundQuote, session: DraftSession) -> DraftQuote | None:
@@ -106,13 +121,33 @@ _QUOTE_STOPWORDS = {"that", "this", "there", "their", "they", "what", "when", "w
 
 def _draft_session(section: Section, people: People, ids: set[str],
                    draft: Draft) -> DraftSession:
-    title = (section.title or "Untitled session").replace("\u00a0", " ")
+    """Draft one session from its section: id, kind, title, summary, people and quotes."""
+    title = _folded(section.title or "Untitled session")
     first = next((b.text for b in section.blocks if b.kind == "paragraph"), "")
     kind = (section.kind or kind_of(title) or kind_of(first_sentence(first))
             or (kind_of(section.block) if section.block else None) or "other")
     block = section.block
-    if block and kind_of(block) and kind_of(block) != kind:
+    if block and ((kind_of(block) and kind_of(block) != kind) or len(block) > 80):
         block = None  # "Afternoon Deep Dives" does not hold the big picture session after them
+    sid = _session_id(title, kind, ids)
+    notes = list(section.notes)
+    if len(title) > 300:
+        title = title[:299].rstrip() + "…"
+        notes.append("the title was cut to 300 characters")
+    summary = _summary(section, notes)
+    if kind == "other":
+        notes.append("the kind of session is a guess")
+    if section.title is None:
+        notes.append("the title is a placeholder")
+    session = DraftSession(sid, kind, title, summary, block)
+    for message in notes:
+        draft.note(f"sessions.{sid}", message)
+    _fill_session(session, section, people, draft)
+    return session
+
+
+def _session_id(title: str, kind: str, ids: set[str]) -> str:
+    """Return a new session id from its number ("deep-dive-2"), its kind or its title."""
     numbered = NUMBERED.match(title)
     if numbered:
         base = f"{kind}-{numbered['n'].replace('.', '-')}"
@@ -125,12 +160,11 @@ def _draft_session(section: Section, people: People, ids: set[str],
     while sid in ids:
         sid, n = f"{base}-{n}", n + 1
     ids.add(sid)
-    notes = list(section.notes)
-    if len(title) > 300:
-        title = title[:299].rstrip() + "…"
-        notes.append("the title was cut to 300 characters")
-    if block and len(block) > 80:
-        block = None
+    return sid
+
+
+def _summary(section: Section, notes: list[str]) -> list[str]:
+    """Return the section's paragraphs as a summary of at most 4000 characters."""
     summary = [markdown_escape(b.text) for b in section.blocks if b.kind == "paragraph"]
     kept: list[str] = []
     for paragraph in summary:
@@ -143,14 +177,7 @@ def _draft_session(section: Section, people: People, ids: set[str],
     if not kept:
         kept = ["The page has no text for this session: write a summary."]
         notes.append("no summary on the page")
-    if kind == "other":
-        notes.append("the kind of session is a guess")
-    if section.title is None:
-        notes.append("the title is a placeholder")
-    session = DraftSession(sid, kind, title, kept, block)
-    for message in notes:
-        draft.note(f"sessions.{sid}", message)
-    return session
+    return kept
 
 
 def markdown_escape(text: str) -> str:

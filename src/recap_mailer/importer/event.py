@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from recap_mailer.importer.model import (
@@ -55,30 +56,27 @@ def _find_event(texts: list[str]) -> tuple[str | None, str | None, str | None]:
             if (len(event.split()) >= 2 and len(event) <= 200) or _SHORT.fullmatch(event):
                 names.append(event)
     if day_label is None:
-        for text in texts:
-            match = _DAY.search(text)
-            if match:
-                day_label = f"Day {int(match['n'])}"
-                break
+        day = next((m for m in map(_DAY.search, texts) if m), None)
+        day_label = f"Day {int(day['n'])}" if day else None
     long_names = [n for n in names if len(n.split()) >= 2]
     name = max(long_names, key=len) if long_names else None
-    short = None
     shorts = [m[0] for text in texts for m in _SHORT.finditer(text)]
-    if name:
-        initials = "".join(w[0] for w in name.split() if w[0].isupper())
-        year = re.search(r"\d{4}", name)
-        for candidate in shorts:
-            letters = re.sub(r"\d+$", "", candidate)
-            digits = candidate[len(letters):]
-            if letters.upper() == initials.upper() and (not year or year[0].endswith(digits)):
-                short = candidate
-                break
-    elif shorts:
-        short = shorts[0]
-    return name, short, day_label
+    if name is None:
+        return None, shorts[0] if shorts else None, day_label
+    return name, next((c for c in shorts if _abbreviates(c, name)), None), day_label
+
+
+def _abbreviates(short: str, name: str) -> bool:
+    """Say whether a tag like "SOC23" is made of a name's initials and its year's digits."""
+    initials = "".join(w[0] for w in name.split() if w[0].isupper())
+    year = re.search(r"\d{4}", name)
+    letters = re.sub(r"\d+$", "", short)
+    digits = short[len(letters):]
+    return letters.upper() == initials.upper() and (not year or year[0].endswith(digits))
 
 
 def draft_event(texts: list[str], page_title: str | None, options: ImportOptions) -> Draft:
+    """Start the draft with the event: its names, day, date, time zone and recap page."""
     name, short, day_label = _find_event(([page_title] if page_title else []) + texts)
     notes: dict[str, list[str]] = {}
 
@@ -89,28 +87,14 @@ def draft_event(texts: list[str], page_title: str | None, options: ImportOptions
         name = short or "Event name (to check)"
         note("event.name", "the page does not give the event's full name")
     if not short:
-        words = [w for w in name.split() if w[:1].isupper() and not w.isdigit()]
-        year = re.search(r"\d{4}", name)
-        short = "".join(w[0] for w in words)[:8] + (year[0][2:] if year else "")
-        short = short or "EVENT"
+        short = _short_name(name)
         note("event.short_name", "made from the event's name; the page does not use it")
     if not day_label:
         day_label = "Day 1"
         note("event.day_label", "the page does not say which day this is")
-    if options.date:
-        day = options.date
-    else:
-        found = _find_date(" ".join(texts))
-        if found:
-            day = found[0]
-            note("event.date", f"taken from the page ('{found[1]}'); check it is the event day")
-        else:
-            day = PLACEHOLDER_DATE
-            note("event.date", "the page does not give the date")
-    timezone = options.timezone or PLACEHOLDER_TIMEZONE
+    day = _event_date(texts, options, note)
     if not options.timezone:
         note("event.timezone", "the page does not give the time zone")
-    recap_url = options.recap_url or PLACEHOLDER_RECAP_URL
     if not options.recap_url:
         note("event.recap_url", "the address of the recap page")
     subject = page_title or f"Highlights from {day_label} of {short}"
@@ -119,10 +103,30 @@ def draft_event(texts: list[str], page_title: str | None, options: ImportOptions
     hashtags = [short] if re.fullmatch(r"[^\W_]\w*", short) and len(short) <= 64 else []
     draft = Draft(
         page_name=options.page_name, event_name=name[:200], short_name=short[:40],
-        day_label=day_label, date=day, timezone=timezone, venue="Venue (to check)",
-        recap_url=recap_url, recap_url_given=bool(options.recap_url), subject=subject,
-        preheader="", intro=[], people=[], sessions=[], quotes=[], hashtags=hashtags,
-        notes=notes,
+        day_label=day_label, date=day, timezone=options.timezone or PLACEHOLDER_TIMEZONE,
+        venue="Venue (to check)", recap_url=options.recap_url or PLACEHOLDER_RECAP_URL,
+        recap_url_given=bool(options.recap_url), subject=subject, preheader="", intro=[],
+        people=[], sessions=[], quotes=[], hashtags=hashtags, notes=notes,
     )
     draft.note("event.venue", "the page does not say where it took place")
     return draft
+
+
+def _short_name(name: str) -> str:
+    """Make a short name from a full one: its capitals and its year ("SOC23")."""
+    words = [w for w in name.split() if w[:1].isupper() and not w.isdigit()]
+    year = re.search(r"\d{4}", name)
+    return "".join(w[0] for w in words)[:8] + (year[0][2:] if year else "") or "EVENT"
+
+
+def _event_date(texts: list[str], options: ImportOptions,
+                note: Callable[[str, str], None]) -> str:
+    """Return the day the user gave, else the first date the page names, else a placeholder."""
+    if options.date:
+        return options.date
+    found = _find_date(" ".join(texts))
+    if found:
+        note("event.date", f"taken from the page ('{found[1]}'); check it is the event day")
+        return found[0]
+    note("event.date", "the page does not give the date")
+    return PLACEHOLDER_DATE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from recap_mailer.importer.model import Block
@@ -15,9 +16,11 @@ _QUOTE_CUE = re.compile(
     r"\bconcluded|\breminded us|\btold us|\bshared|\bwords)\s*$",
     re.IGNORECASE)
 _ATTRIBUTION_AFTER = re.compile(
-    r"^\s*[,.]?\s*(?:[-–—~―]+\s*|,?\s*(?:said|says|added|noted|explained|according to|asked|"
+    r"\s*[,.]?\s*(?:[-–—~―]+\s*|,?\s*(?:said|says|added|noted|explained|according to|asked|"
     r"argued|remarked|concluded|wrote)\s+)", re.IGNORECASE)
-_SPEAKER_THEN_VERB = re.compile(r"^\s*,?\s*$")
+_SPEAKER_THEN_VERB = re.compile(r"\s*,?\s*")
+_CLOSE_DOUBLE = re.compile(r"[”\"]")
+_VERB_AFTER_NAME = re.compile(r"\s+(?:said|says|added|noted)\b")
 
 
 @dataclass
@@ -35,11 +38,11 @@ def _pairs(text: str) -> list[tuple[int, int, str]]:
     while i < len(text):
         char = text[i]
         if char == "“" or (char == '"' and (i == 0 or not text[i - 1].isalnum())):
-            close = _next_of(text, i + 1, "”\"")
-            if close < 0:
+            closing = _CLOSE_DOUBLE.search(text, i + 1)
+            if closing is None:
                 break
-            spans.append((i + 1, close, "double"))
-            i = close + 1
+            spans.append((i + 1, closing.start(), "double"))
+            i = closing.end()
         elif char == "”" and not spans:
             # A closing mark with no opening one: the quote runs from the start of the block.
             spans.append((0, i, "lone"))
@@ -61,62 +64,96 @@ def _pairs(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _next_of(text: str, start: int, chars: str) -> int:
-    positions = [p for p in (text.find(c, start) for c in chars) if p >= 0]
-    return min(positions) if positions else -1
+def _sentence_starts(text: str) -> list[int]:
+    """Return where each sentence after the first begins."""
+    return [match.end() for match in SENTENCE_END.finditer(text)]
 
 
-def _sentence_start(text: str, position: int) -> int:
-    start = 0
-    for match in SENTENCE_END.finditer(text, 0, position):
-        start = match.end()
-    return start
+def _sentence_start(starts: list[int], position: int) -> int:
+    """Return where the sentence holding ``position`` begins (a sentence end needs the
+    letter after it, so one ending right at ``position`` does not count)."""
+    k = bisect_left(starts, position)
+    return starts[k - 1] if k else 0
+
+
+class _Paragraph:
+    """A paragraph's text and its mentions, indexed for the questions asked of each quote."""
+
+    def __init__(self, text: str, mentions: list[Mention]) -> None:
+        self.text = text
+        self.mentions = mentions  # in order, never overlapping: starts and ends both sorted
+        self.starts = [m.start for m in mentions]
+        self.ends = [m.end for m in mentions]
+        self.sentences = _sentence_starts(text)
+
+    def speaker_after(self, end: int) -> str | None:
+        """Return who is named right after a closing mark: "...," said Jane Doe."""
+        cue = _ATTRIBUTION_AFTER.match(self.text, end + 1)
+        if cue:
+            k = bisect_left(self.starts, cue.end())
+            if k < len(self.mentions) and self.starts[k] == cue.end():
+                return self.mentions[k].person
+        # The first person named after the mark, if only a comma stands between them.
+        k = bisect_right(self.starts, end)
+        if k < len(self.mentions):
+            named = self.mentions[k]
+            if (_SPEAKER_THEN_VERB.fullmatch(self.text, end + 1, named.start)
+                    and _VERB_AFTER_NAME.match(self.text, named.end)):
+                return named.person
+        return None
+
+    def named_before(self, sentence: int, start: int) -> tuple[list[Mention], str | None]:
+        """Return the mentions between a sentence's start and a quote, and the last one before."""
+        first = bisect_left(self.starts, sentence)
+        last = bisect_right(self.ends, start)
+        earlier = bisect_right(self.ends, sentence)
+        previous = self.mentions[earlier - 1].person if earlier else None
+        return self.mentions[first:max(first, last)], previous
+
+
+def _cued(prefix: str) -> bool:
+    """Say whether the words before a quote introduce it ("..., she said:", "put it")."""
+    core = len(prefix.rstrip())
+    # Every cue is shorter than 16 characters, so only the tail need be searched.
+    return _QUOTE_CUE.search(prefix, max(0, core - 16)) is not None
 
 
 def _quotes_in(text: str, mentions: list[Mention],
                earlier: str | None) -> list[FoundQuote]:
     """Find what someone is quoted as saying in a paragraph, and who said it."""
-    folded = text.replace("\u00a0", " ")
+    paragraph = _Paragraph(text.replace("\u00a0", " "), mentions)
     found: list[FoundQuote] = []
-    for start, end, mark in _pairs(folded):
+    for start, end, mark in _pairs(paragraph.text):
         words = text[start:end].strip()
         if words.endswith(","):
             words = words[:-1].rstrip()
         if len(words.split()) < 3 or len(words) > 1000:
             continue
-        after = folded[end + 1:]
-        speaker: str | None = None
-        note: str | None = None
-        cue_after = _ATTRIBUTION_AFTER.match(after)
-        if cue_after:
-            at = end + 1 + cue_after.end()
-            speaker = next((m.person for m in mentions if m.start == at), None)
-        if speaker is None:
-            named_after = next((m for m in mentions if m.start > end
-                                and _SPEAKER_THEN_VERB.match(folded[end + 1:m.start])), None)
-            if named_after and re.match(r"\s+(?:said|says|added|noted)\b",
-                                        folded[named_after.end:]):
-                speaker = named_after.person
+        speaker, note = paragraph.speaker_after(end), None
         if speaker is None and mark != "lone":
-            sentence = _sentence_start(folded, start - 1)
-            prefix = folded[sentence:start - 1]
-            if _QUOTE_CUE.search(prefix):
-                before = [m for m in mentions if sentence <= m.start and m.end <= start]
-                earlier_here = [m for m in mentions if m.end <= sentence]
-                if earlier_here:
-                    earlier = earlier_here[-1].person
-                if before:
-                    speaker = before[-1].person
-                    if len({m.person for m in before}) > 1:
-                        note = "more than one person is named before this quote; check who said it"
-                elif mark == "double" and earlier:
-                    speaker = earlier
-                    note = ("the sentence names nobody; attributed to the last person named "
-                            "before it")
-        if speaker is None:
-            continue  # scare quotes, titles, words nobody is said to have said
-        found.append(FoundQuote(words, speaker, note, start))
+            speaker, note, earlier = _speaker_before(paragraph, start, mark, earlier)
+        if speaker is not None:  # else scare quotes, titles, words nobody is said to have said
+            found.append(FoundQuote(words, speaker, note, start))
     return found
+
+
+def _speaker_before(paragraph: _Paragraph, start: int, mark: str,
+                    earlier: str | None) -> tuple[str | None, str | None, str | None]:
+    """Return who the sentence before a quote says spoke it, a note, and the last one named."""
+    sentence = _sentence_start(paragraph.sentences, start - 1)
+    if not _cued(paragraph.text[sentence:start - 1]):
+        return None, None, earlier
+    before, previous = paragraph.named_before(sentence, start)
+    earlier = previous or earlier
+    if before:
+        note = None
+        if len({m.person for m in before}) > 1:
+            note = "more than one person is named before this quote; check who said it"
+        return before[-1].person, note, earlier
+    if mark == "double" and earlier:
+        return earlier, ("the sentence names nobody; attributed to the last person named "
+                         "before it"), earlier
+    return None, None, earlier
 
 
 def _strip_marks(text: str) -> str:

@@ -75,29 +75,42 @@ def _normalise(blocks: list[Block]) -> list[Block]:
         text = _clean(block.text)
         if not text or _is_chrome(text):
             continue
-        if _DATELINE.match(text):
-            out.append(Block("dateline", text))  # read for the date, kept out of the prose
-            continue
-        cite = _clean(block.cite) if block.cite else None
-        if block.kind == "quote" and not cite:
-            # "> words ... — Jane Doe" written inside the quote itself
-            match = re.search(r"\s[-–—―]+\s*([^-–—―]{2,120})$", text)
-            if match and NAME_START.match(match[1]):
-                text, cite = text[:match.start()].strip(), match[1].strip()
         previous = out[-1] if out else None
-        if (previous and previous.kind == "quote" and not previous.cite
-                and len(text) <= 160 and block.kind in ("attribution", "paragraph")):
-            dashed = _DASH_CITE.match(text)
-            if block.kind == "attribution" or dashed:
-                out[-1] = Block("quote", previous.text, cite=dashed[1] if dashed else text)
-                continue
-        kind: BlockKind = "paragraph" if block.kind == "attribution" else block.kind
-        out.append(Block(kind, text, block.level, cite or None))
+        cite = _cite_of(previous, block, text)
+        if cite is not None and previous is not None:
+            out[-1] = Block("quote", previous.text, cite=cite)
+        else:
+            out.append(_cleaned(block, text))
     while out and out[-1].kind == "break":
         out.pop()
     while out and out[0].kind == "break":
         out.pop(0)
     return out
+
+
+def _cite_of(previous: Block | None, block: Block, text: str) -> str | None:
+    """Return the attribution a short line gives the uncredited quote just before it."""
+    if (previous is None or previous.kind != "quote" or previous.cite or len(text) > 160
+            or block.kind not in ("attribution", "paragraph") or _DATELINE.match(text)):
+        return None
+    dashed = _DASH_CITE.match(text)
+    if dashed:
+        return dashed[1]
+    return text if block.kind == "attribution" else None
+
+
+def _cleaned(block: Block, text: str) -> Block:
+    """Return a block with its text cleaned and a quote's own attribution moved to its cite."""
+    if _DATELINE.match(text):
+        return Block("dateline", text)  # read for the date, kept out of the prose
+    cite = _clean(block.cite) if block.cite else None
+    if block.kind == "quote" and not cite:
+        # "> words ... — Jane Doe" written inside the quote itself
+        match = re.search(r"\s[-–—―]+\s*([^-–—―]{2,120})$", text)
+        if match and NAME_START.match(match[1]):
+            text, cite = text[:match.start()].strip(), match[1].strip()
+    kind: BlockKind = "paragraph" if block.kind == "attribution" else block.kind
+    return Block(kind, text, block.level, cite or None)
 
 
 def _read_text(text: str) -> list[Block]:

@@ -74,83 +74,108 @@ def segment(blocks: list[Block]) -> tuple[str | None, list[Block], list[Section]
     if first_heading is not None and first_heading.level == 1:
         page_title = first_heading.text
         items.remove(first_heading)
-    levels = sorted({b.level for b in items if b.kind == "heading" and b.level})
+    page = _Page(items)
+    for i, item in enumerate(items):
+        page.take(i, item)
+    return page_title, page.finish(), _split_sections(page.sections), page.trailing
 
-    def is_block(b: Block) -> bool:
+
+_PROSE = ("paragraph", "quote")
+_SKIPPED = ("break", "dateline")
+
+
+class _Page:
+    """The sections of a page as its blocks are read in order."""
+
+    def __init__(self, items: list[Block]) -> None:
+        self.items = items
+        self.levels = sorted({b.level for b in items if b.kind == "heading" and b.level})
+        titles = [i for i, b in enumerate(items) if b.kind == "heading" and not self.is_block(b)]
+        trailing = sum(self.text_before(i) and not self.text_after(i) for i in titles)
+        leading = sum(self.text_after(i) and not self.text_before(i) for i in titles)
+        self.trailing = trailing > leading  # the page puts titles after their text
+        self.intro: list[Block] | None = None
+        self.pending: list[Block] = []  # paragraphs not yet under a title
+        self.sections: list[Section] = []
+        self.current: Section | None = None
+        self.block_name: str | None = None
+
+    def is_block(self, b: Block) -> bool:
+        """Say whether a heading names a block of sessions ("Afternoon deep dives")."""
         if NUMBERED.match(b.text):
             return False
-        if len(levels) >= 2 and b.level == levels[0]:
+        if len(self.levels) >= 2 and b.level == self.levels[0]:
             return True
         return bool(_BLOCK_HEADING.match(b.text)) and len(b.text) <= 80
 
-    def text_before(i: int) -> bool:
+    def text_before(self, i: int) -> bool:
         j = i - 1
-        while j >= 0 and items[j].kind in ("break", "dateline"):
+        while j >= 0 and self.items[j].kind in _SKIPPED:
             j -= 1
-        return j >= 0 and items[j].kind in ("paragraph", "quote")
+        return j >= 0 and self.items[j].kind in _PROSE
 
-    def text_after(i: int) -> bool:
+    def text_after(self, i: int) -> bool:
         j = i + 1
-        while j < len(items) and items[j].kind in ("break", "dateline"):
+        while j < len(self.items) and self.items[j].kind in _SKIPPED:
             j += 1
-        return j < len(items) and items[j].kind in ("paragraph", "quote")
+        return j < len(self.items) and self.items[j].kind in _PROSE
 
-    titles = [i for i, b in enumerate(items) if b.kind == "heading" and not is_block(b)]
-    trailing_votes = sum(text_before(i) and not text_after(i) for i in titles)
-    leading_votes = sum(text_after(i) and not text_before(i) for i in titles)
-    trailing_page = trailing_votes > leading_votes
+    def end_intro(self) -> None:
+        """Make the paragraphs read so far the introduction, if no session has begun."""
+        if self.intro is None and not self.sections:
+            self.intro, self.pending = self.pending, []
 
-    intro: list[Block] | None = None
-    pending: list[Block] = []
-    sections: list[Section] = []
-    current: Section | None = None
-    block_name: str | None = None
-    for i, item in enumerate(items):
+    def take(self, i: int, item: Block) -> None:
         if item.kind == "dateline":
-            continue
+            return
         if item.kind == "break":
-            if intro is None and not sections and current is None and pending:
-                intro, pending = pending, []
-            continue
-        if item.kind in ("paragraph", "quote"):
-            (current.blocks if current else pending).append(item)
-            continue
-        if is_block(item):
-            current = None
-            if intro is None and not sections and pending:
-                intro, pending = pending, []
-            block_name = item.text
-            continue
-        before, after = bool(pending), text_after(i)
-        if before and (not after or trailing_page):
-            if intro is None and not sections:
-                intro = []
-            sections.append(Section(item.text, block_name, pending))
-            pending, current = [], None
-        elif after or before:
-            if intro is None and not sections:
-                intro, pending = pending, []
-            current = Section(item.text, block_name, pending)
-            if pending:
-                current.notes.append("the paragraphs before this heading had no title; "
-                                     "check they belong to this session")
-            sections.append(current)
-            pending = []
+            if self.current is None and self.pending:
+                self.end_intro()
+        elif item.kind in _PROSE:
+            (self.current.blocks if self.current else self.pending).append(item)
+        elif self.is_block(item):
+            self.current = None
+            if self.pending:
+                self.end_intro()
+            self.block_name = item.text
         else:
-            last = current or (sections[-1] if sections else None)
+            self.heading(item, bool(self.pending), self.text_after(i))
+
+    def heading(self, item: Block, before: bool, after: bool) -> None:
+        """Place a session title before or after its text, or as a recording's caption."""
+        if before and (not after or self.trailing):
+            if self.intro is None and not self.sections:
+                self.intro = []
+            self.sections.append(Section(item.text, self.block_name, self.pending))
+            self.pending, self.current = [], None
+        elif after or before:
+            self.end_intro()
+            self.current = Section(item.text, self.block_name, self.pending)
+            if self.pending:
+                self.current.notes.append("the paragraphs before this heading had no title; "
+                                          "check they belong to this session")
+            self.sections.append(self.current)
+            self.pending = []
+        else:
+            last = self.current or (self.sections[-1] if self.sections else None)
             if last is not None and last.title and _same_title(item.text, last.title):
-                current = None  # the caption of a recording, repeating the title
-                continue
-            current = Section(item.text, block_name, [])
-            sections.append(current)
-    if pending:
-        if not sections and intro is None:
-            intro, pending = (pending[:1], pending[1:]) if len(pending) > 1 else ([], pending)
-        if pending:
-            section = Section(None, block_name, pending)
+                self.current = None  # the caption of a recording, repeating the title
+                return
+            self.current = Section(item.text, self.block_name, [])
+            self.sections.append(self.current)
+
+    def finish(self) -> list[Block]:
+        """Give paragraphs left without a title a section of their own; return the intro."""
+        if self.pending and not self.sections and self.intro is None:
+            if len(self.pending) > 1:
+                self.intro, self.pending = self.pending[:1], self.pending[1:]
+            else:
+                self.intro = []
+        if self.pending:
+            section = Section(None, self.block_name, self.pending)
             section.notes.append("the page gives no title for these paragraphs")
-            sections.append(section)
-    return page_title, intro or [], _split_sections(sections), trailing_page
+            self.sections.append(section)
+        return self.intro or []
 
 
 def _split_sections(sections: list[Section]) -> list[Section]:
