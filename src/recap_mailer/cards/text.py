@@ -63,9 +63,8 @@ def family_for(text: str) -> str:
 
 def missing_glyphs(text: str) -> str:
     """Return the characters of ``text`` that its card font cannot show, in order, once each."""
-    have = fonts.font_data(family_for(text))[1]
-    return "".join(dict.fromkeys(chr(c) for c in map(ord, text) if c in _needed(text)
-                                 and c not in have))
+    missing = _needed(text) - fonts.font_data(family_for(text))[1]
+    return "".join(dict.fromkeys(ch for ch in text if ord(ch) in missing))
 
 
 def is_rtl(text: str) -> bool:
