@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from recap_mailer.errors import Diagnostic
 from recap_mailer.model import PLATFORMS
-from recap_mailer.render.email import long_date
+from recap_mailer.render.email import inbox_snippet, long_date
 from recap_mailer.render.templating import render_template
 from recap_mailer.social.platforms import RULES
 
@@ -103,6 +103,7 @@ def render_preview(build: Any, env: jinja2.Environment,
         email_html=escape(build.email.html),
         email_dark_html=escape(force_dark(build.email.html)),
         email_size=build.email.size,
+        snippet=inbox_snippet(build.email.html),
         email_text=files.get("email.txt", b"").decode("utf-8"),
         social_section=_social_section(env, social),
         diagnostics=diagnostics,

@@ -132,6 +132,31 @@ class RenderedEmail:
         return len(self.html.encode("utf-8"))
 
 
+#: About how many characters of an email an inbox shows as its snippet (Gmail's web list shows
+#: up to about 200): the preheader is padded to this so the body's first words never follow it.
+SNIPPET_CHARS = 250
+#: Invisible filler: a combining grapheme joiner, a zero-width non-joiner and a no-break
+#: space, the run React Email and most ESP templates use (each counts as a character, shows
+#: as nothing, and is not collapsed as white space is).
+PREHEADER_FILLER = "\u034f\u200c\u00a0"
+
+
+def preheader_filler(preheader: str) -> str:
+    """Return the invisible filler that brings the preheader to ``SNIPPET_CHARS`` characters."""
+    return PREHEADER_FILLER * max(0, -(-(SNIPPET_CHARS - len(preheader)) // 3))
+
+
+def inbox_snippet(html: str, limit: int = SNIPPET_CHARS) -> str:
+    """Return what an inbox shows of the email under its subject: its first visible words."""
+    import lxml.html
+
+    body = lxml.html.document_fromstring(html).body
+    for hidden in body.iter("style", "script", "title"):
+        hidden.drop_tree()
+    text = re.sub(r"[ \t\r\n]+", " ", body.text_content()).strip()[:limit]
+    return re.sub(r"[\s\u034f\u200c]+", " ", text).strip()
+
+
 def email_context(campaign: Campaign, layout: Layout = FULL) -> dict[str, Any]:
     """Return what the email templates see."""
     utm = campaign.email.utm
@@ -151,6 +176,7 @@ def email_context(campaign: Campaign, layout: Layout = FULL) -> dict[str, Any]:
         "event": campaign.event,
         "theme": campaign.theme,
         "blocks": blocks,
+        "preheader_filler": preheader_filler(campaign.email.preheader),
         "featured_quotes": campaign.featured_quotes,
         "session_quotes": _session_quotes(campaign),
         "track": track,
@@ -195,7 +221,12 @@ def compile_mjml(source: str, template: str = EMAIL_TEMPLATE) -> str:
         raise SourceError([Diagnostic(template, 0, 0, "error",
                                       f"MJML engine failed: {exc}")]) from None
     _check_offline(html, template)
-    return html
+    return _MRML_VERTICAL_ALIGN.sub("", html)
+
+
+# MRML writes mj-button's `vertical-align` as an HTML attribute of its cell, which HTML does
+# not have (the cell's valign and style already carry it); test_email tells when it stops.
+_MRML_VERTICAL_ALIGN = re.compile(r' vertical-align="[a-z]*"(?=[^<>]*>)')
 
 
 #: Attributes whose address a client loads (or follows) as soon as the email is shown.
