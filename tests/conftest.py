@@ -13,6 +13,7 @@ CASES = {
     "soc23-day1": SAMPLE,
     "minimal": TESTS / "campaigns" / "minimal",
     "awkward": TESTS / "campaigns" / "awkward",
+    "big-day": TESTS / "campaigns" / "big-day",
 }
 GOLDEN = TESTS / "golden"
 

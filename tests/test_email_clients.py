@@ -9,6 +9,7 @@ import mjml
 import pytest
 
 from conftest import CASES
+from helpers import Page, fold
 from recap_mailer.build import build_campaign
 from recap_mailer.render.email import SNIPPET_CHARS, inbox_snippet, preheader_filler
 
@@ -95,3 +96,38 @@ def test_the_preview_inbox_line_shows_what_the_inbox_shows(builds: dict) -> None
     page = builds["soc23-day1"].files["preview.html"].decode()
     line = re.search(r'<span class="pre">– ([^<]*)</span>', page)
     assert line and line[1] == " ".join(builds["soc23-day1"].campaign.email.preheader.split())
+
+
+def test_every_key_quote_reaches_a_long_email(builds: dict) -> None:
+    # 44 sessions and 32 quotes: the email lists most sessions in one line, quotes kept.
+    build = builds["big-day"]
+    assert len(build.email.layout.compact) > 30 and not build.email.layout.omitted
+    shown = fold(Page(build.email.html).text)
+    for quote in build.campaign.quotes:
+        assert fold(f"“{quote.text}”") in shown, quote.id
+        assert quote.speaker.display_name in shown
+
+
+def test_sessions_without_quotes_are_left_to_the_web_first() -> None:
+    from recap_mailer.build import load_campaign
+    from recap_mailer.render.email import render_email
+    from recap_mailer.render.templating import make_environment
+
+    campaign = load_campaign(CASES["big-day"]).campaign
+    email = render_email(campaign, make_environment(CASES["big-day"]), budget=40_000)
+    omitted = {s.id for s in email.layout.omitted}
+    quoted = {q.session.id for q in campaign.quotes}
+    unquoted = {s.id for s in campaign.sessions if s.id not in quoted and not s.featured}
+    assert omitted and email.size <= 40_000
+    assert omitted <= unquoted or unquoted <= omitted
+
+
+def test_sessions_show_their_kind_and_time_as_written(builds: dict) -> None:
+    build = builds["big-day"]
+    text = Page(build.email.html).text
+    assert "ROUND TABLE · 9:30am–10:15am" in text
+    assert "POSTER GALLERY" in text and "LIGHTNING TALKS" in text
+    assert "ROUND TABLE" in build.files["email.txt"].decode()
+    coloured = [attrs for attrs in Page(build.email.html).all("span")
+                if "color:#6a3d9a" in (attrs.get("style") or "")]
+    assert coloured

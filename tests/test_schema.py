@@ -38,7 +38,7 @@ def _mutate(data: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str
 
 @pytest.mark.parametrize(("path", "value"), [
     (("email", "subjcet"), "typo"),
-    (("sessions", 0, "kind"), "keynot"),
+    (("sessions", 0, "kind"), ["keynote"]),
     (("event", "recap_url"), "javascript:alert(1)"),
     (("event", "date"), ["2024"]),
     (("theme",), {"primary": "blue"}),

@@ -297,7 +297,8 @@ def test_every_post_fits_and_keeps_the_quotes_words(minimal, quote, name, affili
                                  "trimmed" if mine[0].trimmed else "whole"))
         _assert_covers(quote.strip(), mine)
         alt = mine[0].alt
-        assert alt and alt.startswith(f"Quote card: {OPEN}")
+        assert alt and alt.startswith((f"Quote card: {OPEN}", OPEN))  # "Quote card:" goes first
+        assert person.display_name in alt
         assert len(alt.encode("utf-16-le")) // 2 <= RULES[platform].alt_limit
 
 

@@ -78,7 +78,8 @@ def test_text_has_every_session_and_featured_quote(case: str, builds: dict) -> N
             assert fold(person.credit) in text
         summary = fold(markdown.to_text(session.summary).text)
         # Same words as the HTML's summary (reference markers aside).
-        assert re.sub(r" \[\d+\]", "", summary) in html_text or "<" in session.summary
+        if session.id not in builds[case].email.layout.compact:  # a one-line session has none
+            assert re.sub(r" \[\d+\]", "", summary) in html_text or "<" in session.summary
         first_words = summary.split(" [")[0][:60]
         assert first_words in text
         if session.recording:

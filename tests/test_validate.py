@@ -88,10 +88,23 @@ CASES = [
      ["recap.yaml:30:14: error: quotes[0].session: unknown session 'keynote'"]),
     ("unknown-chair", edit("    kind: talk\n", "    kind: talk\n    chair: grace\n"),
      ["recap.yaml:24:12: error: sessions[0].chair: unknown person 'grace'"]),
-    ("bad-kind", edit("    kind: talk", "    kind: keynot"),
-     ["recap.yaml:23:11: error: sessions[0].kind: 'keynot' is not one of: keynote, panel, "
-      "deep-dive, big-picture, book-launch, plenary, workshop, talk, fireside-chat, networking, "
-      "other; did you mean 'keynote'?"]),
+    ("kind-too-long", edit("    kind: talk", "    kind: " + "k" * 41),
+     ["recap.yaml:23:11: error: sessions[0].kind: is 41 characters long; the most allowed is "
+      "40"]),
+    ("not-a-time", edit("    kind: talk\n", "    kind: talk\n    time: after lunch\n"),
+     ["recap.yaml:24:11: error: sessions[0].time: 'after lunch' is not a time; write it as the "
+      "programme does, like 09:30, 09:30-10:45, 9:30am–11:00am or 14:00–15:30 BST"]),
+    ("bare-hour", edit("    kind: talk\n", "    kind: talk\n    time: 9-10\n"),
+     ["recap.yaml:24:11: error: sessions[0].time: '9-10' is not a time; write it as the "
+      "programme does, like 09:30, 09:30-10:45, 9:30am–11:00am or 14:00–15:30 BST"]),
+    ("time-backwards", edit("    kind: talk\n", "    kind: talk\n    time: 2pm-1pm\n"),
+     ["recap.yaml:24:11: error: sessions[0].time: '2pm-1pm' ends before it starts"]),
+    ("thirteen-pm", edit("    kind: talk\n", "    kind: talk\n    time: 13:00pm\n"),
+     ["recap.yaml:24:11: error: sessions[0].time: '13:00pm' is not a time; write it as the "
+      "programme does, like 09:30, 09:30-10:45, 9:30am–11:00am or 14:00–15:30 BST"]),
+    ("bad-kind-colour", edit("    kind: talk\n", "    kind: talk\n    kind_colour: red\n"),
+     ["recap.yaml:24:18: error: sessions[0].kind_colour: expected a colour written #rrggbb, "
+      "got 'red'"]),
     ("impossible-date", edit("  date: 2024-03-01", "  date: 2024-02-30"),
      ["recap.yaml:14:9: error: event.date: '2024-02-30' is not a real date"]),
     ("ambiguous-date", edit("  date: 2024-03-01", "  date: 03/04/2024"),

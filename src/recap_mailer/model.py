@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 PLATFORMS = ("x", "bluesky", "mastodon", "linkedin", "threads", "instagram")
@@ -14,6 +14,10 @@ UNSUBSCRIBE_TAGS = {
     "listmonk": "{{ UnsubscribeURL }}",
 }
 
+#: The longest quote a source may hold: cards set long quotes smaller, posts thread or trim them.
+MAX_QUOTE_CHARS = 5000
+
+#: The built-in kinds of session and their labels; a source may name any other kind.
 SESSION_KINDS = {
     "keynote": "Keynote",
     "panel": "Panel",
@@ -152,9 +156,11 @@ class Session:
     id: str
     title: str
     kind: str
-    summary: str
+    summary: str = ""
+    label: str | None = None  # the kind as the email shows it, if not the kind's own label
+    kind_colour: str | None = None
     block: str | None = None
-    time: tuple[time, time | None] | None = None
+    time: str | None = None  # as the programme writes it: "09:30–10:45", "9:30am–11:00am"
     chair: Person | None = None
     speakers: tuple[Person, ...] = ()
     recording: str | None = None
@@ -163,16 +169,18 @@ class Session:
 
     @property
     def kind_label(self) -> str:
-        """Return the human label of the session's kind."""
-        return SESSION_KINDS[self.kind]
+        """Return the kind as the email shows it: its label, the built-in one, or as written."""
+        if self.label:
+            return self.label
+        if self.kind in SESSION_KINDS:
+            return SESSION_KINDS[self.kind]
+        written = self.kind.replace("-", " ").replace("_", " ")
+        return written[:1].upper() + written[1:] if written.islower() else written
 
     @property
     def time_label(self) -> str:
-        """Return ``09:30`` or ``09:30–10:45``, or nothing."""
-        if not self.time:
-            return ""
-        start, end = self.time
-        return f"{start:%H:%M}–{end:%H:%M}" if end else f"{start:%H:%M}"
+        """Return the session's time as written, or nothing."""
+        return self.time or ""
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,13 @@ def check_contrast(ctx: Context) -> list[Finding]:
             found.append(ctx.at("accessibility", ("theme", key), "error",
                                 f"{mode} mode {what}: {named} on {on} is {_ratio(ratio)}:1; "
                                 f"text needs at least {MIN_CONTRAST}:1"))
+    for i, session in enumerate(ctx.campaign.sessions):
+        ratio = contrast_ratio(session.kind_colour, theme.surface) if session.kind_colour else 9
+        if ratio < MIN_CONTRAST:
+            found.append(ctx.at("accessibility", ("sessions", i, "kind_colour"), "error",
+                                f"session '{session.id}': its kind's label "
+                                f"{session.kind_colour} on theme.surface {theme.surface} is "
+                                f"{_ratio(ratio)}:1; text needs at least {MIN_CONTRAST}:1"))
     return found
 
 

@@ -18,11 +18,11 @@ from recap_mailer.format.kinds import (
     Moment,
     Number,
     Text,
-    TimeRange,
     Zone,
 )
+from recap_mailer.format.programme import ProgrammeTime, SessionKind
 from recap_mailer.format.records import Field, Items, Record
-from recap_mailer.model import PLATFORMS, SESSION_KINDS, UNSUBSCRIBE_TAGS
+from recap_mailer.model import MAX_QUOTE_CHARS, PLATFORMS, UNSUBSCRIBE_TAGS
 
 FORMAT_VERSION = 1
 
@@ -145,14 +145,21 @@ SESSION = Record(
     fields={
         "id": Field(_ID, "Identifier used by quotes and in utm_content.", required=True),
         "title": Field(Text(max_length=300), "Title.", required=True),
-        "kind": Field(Choice(options=tuple(SESSION_KINDS)), "What kind of session.",
-                      required=True),
+        "kind": Field(SessionKind(), "What kind of session: keynote, panel, deep-dive, "
+                      "big-picture, book-launch, plenary, workshop, talk, fireside-chat, "
+                      "networking, other, or any other word (roundtable).", required=True),
+        "kind_label": Field(Text(max_length=60), "The kind as the email shows it, if not "
+                            "its usual label (Round table).", attr="label"),
+        "kind_colour": Field(Colour(), "Colour of the kind's label (#rrggbb); the theme's "
+                             "accent if not given."),
         "block": Field(Text(max_length=80), "Heading the session sits under, like 'Morning'."),
-        "time": Field(TimeRange(), "Local time: 09:30 or 09:30-10:45."),
+        "time": Field(ProgrammeTime(), "When it ran, as the programme writes it: 09:30, "
+                      "09:30-10:45, 9:30am–11:00am, 14:00–15:30 BST."),
         "chair": Field(_ID, "Id of the person who chaired.", refers="people"),
         "speakers": Field(Items(_ID, max_items=50), "Ids of the speakers.", refers="people"),
         "summary": Field(Text(max_length=4000, multiline=True, markdown=True),
-                         "What happened, in Markdown.", required=True),
+                         "What happened, in Markdown (a poster gallery or a lunch may have "
+                         "none)."),
         "recording": Field(Link(schemes=("https",)), "Where to watch it (https)."),
         "image": Field(IMAGE, "An image for the session card."),
         "featured": Field(Flag(), "Shown in full even in a long email."),
@@ -164,8 +171,8 @@ QUOTE = Record(
     doc="A key quote, verbatim.",
     fields={
         "id": Field(_ID, "Identifier.", required=True),
-        "text": Field(Text(max_length=1000, multiline=True), "The words, verbatim, no quote marks.",
-                      required=True),
+        "text": Field(Text(max_length=MAX_QUOTE_CHARS, multiline=True),
+                      "The words, verbatim, no quote marks.", required=True),
         "speaker": Field(_ID, "Id of the person who said it.", required=True,
                          refers="people"),
         "session": Field(_ID, "Id of the session it was said in.", required=True,

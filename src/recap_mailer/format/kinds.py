@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -302,35 +302,6 @@ class Moment(Kind):
         return {"type": "string", "pattern": _ISO_DATETIME.pattern.removesuffix(r"\Z")}
 
 
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})\Z")
-
-
-@dataclass
-class TimeRange(Kind):
-    """A time of day, or a range: 09:30 or 09:30-10:45."""
-
-    expected = "a time (HH:MM or HH:MM-HH:MM)"
-
-    def check(self, value: Any, at: Path_, checker: Checker) -> Any:
-        if not isinstance(value, str):
-            return self._wrong_type(value, at, checker)
-        parts = [p.strip() for p in re.split(r"\s*[-–]\s*", value)]
-        times: list[time] = []
-        for part in parts:
-            match = _CLOCK.match(part)
-            if not match or int(match[1]) > 23 or int(match[2]) > 59:
-                checker.error(at, f"'{value}' is not a time; write HH:MM or HH:MM-HH:MM")
-                return INVALID
-            times.append(time(int(match[1]), int(match[2])))
-        if len(times) > 2 or (len(times) == 2 and times[1] <= times[0]):
-            checker.error(at, f"'{value}' is not a time range that ends after it starts")
-            return INVALID
-        return (times[0], times[1] if len(times) == 2 else None)
-
-    def schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": r"^\d{1,2}:\d{2}(\s*[-–]\s*\d{1,2}:\d{2})?$"}
-
-
 @dataclass
 class Zone(Kind):
     """An IANA time zone name such as Europe/London."""
@@ -402,7 +373,6 @@ __all__ = [
     "Moment",
     "Number",
     "Text",
-    "TimeRange",
     "Zone",
     "did_you_mean",
     "link_problem",

@@ -130,7 +130,7 @@ def _prose(data: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
            checker: Checker) -> None:
     """Check the links and HTML of the Markdown prose."""
     prose = [(("email", "intro"), email.get("intro"))]
-    prose += [(("sessions", i, "summary"), s["summary"]) for i, s in _records(data["sessions"])]
+    prose += [(("sessions", i, "summary"), s.get("summary")) for i, s in _records(data["sessions"])]
     for at, text in prose:
         if text:
             _check_prose(text, at, checker)

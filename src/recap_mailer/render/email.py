@@ -351,10 +351,14 @@ def render_email(campaign: Campaign, env: jinja2.Environment,
                  budget: int = EMAIL_BUDGET_BYTES) -> RenderedEmail:
     """Render the email; past the budget, summarise sessions rather than grow without bound.
 
-    Featured sessions always keep their full card. The others become one line each, and if
-    even that is too long, the last of them are left to the web recap, with a line saying so.
+    Featured sessions always keep their full card. The others become one line each (keeping
+    their quotes), and if even that is too long, the last of them are left to the web recap,
+    with a line saying so: sessions without quotes before those with quotes.
     """
-    compactable = [s for s in campaign.sessions if not s.featured]
+    # Sessions left to the web go from the end of this list: those without quotes first.
+    quoted = {q.session.id for q in campaign.quotes if not q.featured}
+    compactable = sorted((s for s in campaign.sessions if not s.featured),
+                         key=lambda s: s.id not in quoted)
     source = render_mjml(campaign, env, FULL)
     # MRML's HTML is twice its MJML or more (2.3x for the sample): an MJML source twice the
     # budget is not compiled just to be measured (for 1000 sessions: 20 MB and a second).

@@ -284,18 +284,27 @@ def fit_quote(campaign: Campaign, quote: Quote, settings: PlatformSettings) -> l
 # --- alt text -----------------------------------------------------------------------------
 
 def alt_text(campaign: Campaign, quote: Quote, limit: int) -> str:
-    """Describe the quote card: the quote verbatim and who said it, trimmed only past ``limit``."""
+    """Describe the quote card: the quote verbatim and who said it, trimmed only past ``limit``.
+
+    The description gives way before the quote does: first "Quote card:", then the speaker's
+    affiliation, then the event; the quote is trimmed only when it and the name alone do not fit.
+    """
     person = quote.speaker
-    who = ", ".join(p for p in (person.display_name, person.affiliation) if p)
     text = quote.text.strip()
-    tail = f" — {who}, at {campaign.event.name}"
+    event = f", at {campaign.event.name}"
+    affiliation = f", {person.affiliation}" if person.affiliation else ""
+    forms = [("Quote card: ", affiliation + event), ("", affiliation + event), ("", event),
+             ("", "")]
+    whole = _quote_line(text, 0, len(text))
+    for prefix, more in forms:
+        alt = f"{prefix}{whole} — {person.display_name}{more}"
+        if counting.alt_length(alt) <= limit:
+            return alt
+    tail = f" — {person.display_name}"
 
     def render(line: str) -> str:
-        return f"Quote card: {line}{tail}"
+        return f"{line}{tail}"
 
-    full = render(_quote_line(text, 0, len(text)))
-    if counting.alt_length(full) <= limit:
-        return full
     cuts = cut_points(text)
 
     def line(cut: int) -> str:
