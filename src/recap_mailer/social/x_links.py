@@ -107,8 +107,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     domain_name = f"(?:(?:{domain_char}(?:-|{domain_char})*)?{domain_char}\\.)"
     path_char = _cls(_ALNUM, _CYRILLIC, "!*';:=+,.$/%#[]-\u2013_~@|&", _LATIN_ACCENTS)
     parens = (f"\\((?:{path_char}+|(?:{path_char}*\\({path_char}+\\){path_char}*))\\)")
-    path_end = f"(?:{_cls('+-=_#/', _ALNUM, _CYRILLIC, _LATIN_ACCENTS)}|(?:{parens}))"
-    path = f"(?:(?:{path_char}*(?:{parens}{path_char}*)*{path_end})|(?:@{path_char}+/))"
+    path_end = _cls("+-=_#/", _ALNUM, _CYRILLIC, _LATIN_ACCENTS)
+    # validUrlPath.js pastes in validUrlPathEndingChars ("[...]|(?:parens)") ungrouped, so
+    # its "|" splits the whole path: parentheses alone are a path too, with nothing before.
+    path = (f"(?:(?:{path_char}*(?:{parens}{path_char}*)*{path_end}|(?:{parens}))"
+            f"|(?:@{path_char}+/))")
     query_char = _cls(_ALNUM, "!?*'@();:&=+$/%#[]-_.,~|")
     query_end = _cls(_ALNUM, "-_&=#/")
     preceding = (f"(?:{_cls(_ALNUM, '@＠$#＃', _INVALID, negate=True)}"
