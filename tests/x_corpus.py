@@ -1,11 +1,12 @@
 """Post-like strings for checking X's count against twitter-text: words, emoji, links, domains.
 
-Run ``python tests/x_corpus.py`` to print how many of the seeded corpus's strings our counter
-and twitter-text (through node) count differently.
+Run ``python tests/x_corpus.py [counting.py]`` to print how many of the seeded corpus's strings
+our counter (or the ``x_weighted_length`` of the file given) and twitter-text count differently.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import random
 import sys
 from pathlib import Path
@@ -89,14 +90,24 @@ def corpus(seed: int = 16, size: int = 3000) -> list[str]:
 
 def _main() -> None:
     sys.path.insert(0, str(Path(__file__).parent))
-    from recap_mailer.social.counting import x_weighted_length
     from reference import run_node
+
+    if len(sys.argv) > 1:
+        # Another counting.py (say an older one, from git show), to compare before and after.
+        spec = importlib.util.spec_from_file_location("other_counting", sys.argv[1])
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        count = module.x_weighted_length
+    else:
+        from recap_mailer.social.counting import x_weighted_length as count
 
     texts = corpus()
     theirs = [r["weightedLength"] for r in run_node("x_count.js", texts)]
-    differ = [(t, x_weighted_length(t), n) for t, n in zip(texts, theirs, strict=True)
-              if x_weighted_length(t) != n]
-    print(f"{len(differ)} of {len(texts)} strings counted differently from twitter-text")
+    differ = [(t, count(t), n) for t, n in zip(texts, theirs, strict=True) if count(t) != n]
+    short = sum(ours < their for _, ours, their in differ)
+    print(f"{len(differ)} of {len(texts)} strings counted differently from twitter-text "
+          f"({short} shorter, {len(differ) - short} longer)")
     for text, ours, their in differ[:10]:
         print(f"  ours {ours} theirs {their}: {text!r}")
 
