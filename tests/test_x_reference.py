@@ -113,6 +113,8 @@ CASES = {
     "invalid character": "a\ufffeb",
     "byte order mark": "\ufeffhello",
     "Kelvin sign and long s": "examp\u212ae.com ex\u017fample.com",
+    "Unicode 17 upper case of a Latin letter": "x.com/a\ua7dc \ua7dcx.com",
+    "lone surrogates": "a\ud800b \udc00x.com https://a\ud83d.com",
 }
 
 

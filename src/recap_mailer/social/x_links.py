@@ -37,6 +37,12 @@ _ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
 _LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 
 
+# Case pairs of Unicode 16 and 17, which node's JavaScript knows and Python 3.11's tables
+# (Unicode 14) do not.
+_NEWER_UPPER = {0x19B: "\ua7dc", 0x264: "\ua7cb", 0xA7CD: "\ua7cc", 0xA7CF: "\ua7ce",
+                0xA7D3: "\ua7d2", 0xA7D5: "\ua7d4", 0xA7DB: "\ua7da", 0x1C8A: "\u1c89"}
+
+
 @functools.cache
 def _fold_table() -> dict[int, str]:
     """Return JavaScript's non-unicode case folding (Canonicalize) as a translate table."""
@@ -47,6 +53,8 @@ def _fold_table() -> dict[int, str]:
         # case is ASCII (such as 'ı' or 'ſ'), stays as it is.
         if len(upper) == 1 and upper != chr(code) and not (code >= 128 and ord(upper) < 128):
             table[code] = upper
+    for code, upper in _NEWER_UPPER.items():
+        table.setdefault(code, upper)
     return table
 
 
