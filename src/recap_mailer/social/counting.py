@@ -1,41 +1,21 @@
 """How long a post is, as each platform counts it. Pure functions of the text; no I/O.
 
-Where a platform's exact rule depends on data we do not carry (X's full list of top-level
-domains, the newest emoji), the count errs long, never short: a post that fits here fits there.
+X's count is twitter-text's own (see ``x_links``). Where another platform's exact rule depends
+on data we do not carry, the count errs long, never short: a post that fits here fits there.
 """
 
 from __future__ import annotations
 
-import unicodedata
-
 import regex
 
-#: What X and Mastodon count a link as, however long it is written.
-URL_LENGTH = 23
+from recap_mailer.social.x_links import URL_LENGTH, parse_x
 
 _GRAPHEME = regex.compile(r"\X")
 
-# One emoji as twitter-text v3 counts it (weight 200, however many code points): a flag, a
-# keycap, or a zero-width-joined chain of pictographs, each with its skin tone, its
-# presentation selector or its tag sequence (subdivision flags).
-_EMOJI_ELEMENT = (
-    r"(?:\p{Emoji_Modifier_Base}\p{Emoji_Modifier}"
-    r"|[\p{Extended_Pictographic}--\p{Emoji_Presentation}]\uFE0F"
-    r"|\p{Extended_Pictographic})"
-    r"(?:[\U000E0020-\U000E007E]+\U000E007F)?"
-)
-_EMOJI = regex.compile(
-    rf"\p{{RI}}\p{{RI}}|[#*0-9]\uFE0F?\u20E3|{_EMOJI_ELEMENT}(?:\u200D{_EMOJI_ELEMENT})*",
-    regex.V1,
-)
 _HAS_EMOJI = regex.compile(r"\p{Extended_Pictographic}|\p{RI}|\u20E3")
 
-# twitter-text v3 (config/v3.json): code points 0-4351, 8192-8205, 8208-8223 and 8242-8247
-# weigh 100 (one character), every other one 200.
-_HEAVY = regex.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
-
-# Top-level domains every twitter-text release knows. A link under another one is counted
-# as written plus 23, since X may or may not shorten it.
+# Top-level domains Mastodon surely links. A link under another one is counted as written
+# plus 23, since Mastodon may or may not shorten it.
 _KNOWN_TLDS = frozenset(
     """
     com org net edu gov mil int info biz name pro coop aero museum mobi jobs travel tel asia
@@ -55,11 +35,6 @@ _SCHEME_URL = regex.compile(
 )
 # twitter-text takes no link right after these.
 _NOT_BEFORE_LINK = regex.compile(r"[A-Za-z0-9@＠$#＃\u202A-\u202E]")
-# A bare domain, which X (not Mastodon) also counts as a link.
-_BARE_DOMAIN = regex.compile(
-    r"(?<![A-Za-z0-9@＠$#＃\u202A-\u202E\-_./])(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,}(?![A-Za-z0-9@])"
-    r"(?P<rest>/[A-Za-z0-9!#$%&'*+,\-./:;=?@\[\]_~]*)?"
-)
 _LABEL = regex.compile(r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?")
 # twitter-text ends a path and a query only on these characters; trailing ones go back to text.
 _PATH_END = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789=_#/+-")
@@ -87,20 +62,6 @@ def utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _weigh_plain(text: str) -> int:
-    return len(text) + len(_HEAVY.findall(text))
-
-
-def _weigh_text(text: str) -> int:
-    """Return X's weight of text holding no link: emoji count 2, the rest by code point."""
-    total = 0
-    pos = 0
-    for match in _EMOJI.finditer(text):
-        total += _weigh_plain(text[pos:match.start()]) + 2
-        pos = match.end()
-    return total + _weigh_plain(text[pos:])
-
-
 def _trim_link_end(link: str) -> str:
     """Drop trailing characters that twitter-text leaves out of a link (``.`` ``,`` ``)`` ...)."""
     ends = _QUERY_END if "?" in link.partition("://")[2] else _PATH_END
@@ -115,8 +76,8 @@ def _known_host(host: str) -> bool:
             and all(_LABEL.fullmatch(label) for label in labels))
 
 
-def _links(text: str, *, bare: bool) -> list[tuple[int, int, bool]]:
-    """Return (start, end, sure) for each link; ``sure`` when the platform surely shortens it."""
+def _links(text: str) -> list[tuple[int, int, bool]]:
+    """Return (start, end, sure) for each link; ``sure`` when Mastodon surely shortens it."""
     found: list[tuple[int, int, bool]] = []
     for match in _SCHEME_URL.finditer(text):
         start, host = match.start(), match.group("host")
@@ -127,38 +88,12 @@ def _links(text: str, *, bare: bool) -> list[tuple[int, int, bool]]:
         else:
             # An unusual host: count all of it as written, and a link's 23 on top.
             found.append((start, match.end(), False))
-    if bare:
-        taken = [(s, e) for s, e, _ in found]
-        for match in _BARE_DOMAIN.finditer(text):
-            start = match.start()
-            if any(s <= start < e for s, e in taken):
-                continue
-            link = _trim_link_end(match.group(0)) if match.group("rest") else match.group(0)
-            found.append((start, start + len(link), False))
-    return sorted(found)
+    return found
 
 
 def x_weighted_length(text: str) -> int:
-    """Return X's weighted length (twitter-text v3): 280 is the limit.
-
-    NFC first; code points in the light ranges weigh 1, others 2; an emoji sequence weighs 2;
-    a link weighs 23. A bare domain, or a link under a top-level domain we do not know, counts
-    as the larger of its own weight and 23 (X may or may not turn it into a link).
-    """
-    text = regex.sub(r"\r\n?", "\n", unicodedata.normalize("NFC", text))
-    total = 0
-    pos = 0
-    for start, end, sure in _links(text, bare=True):
-        total += _weigh_text(text[pos:start])
-        written = _weigh_text(text[start:end])
-        if sure:
-            total += URL_LENGTH
-        elif text[start:end].lower().startswith(("http://", "https://")):
-            total += written + URL_LENGTH
-        else:
-            total += max(written, URL_LENGTH)
-        pos = end
-    return total + _weigh_text(text[pos:])
+    """Return X's weighted length, exactly as twitter-text 3.1.0 counts it: 280 is the limit."""
+    return parse_x(text)[0]
 
 
 def bluesky_length(text: str) -> int:
@@ -170,7 +105,7 @@ def mastodon_length(text: str) -> int:
     """Return Mastodon's length: graphemes, a link as 23, ``@user@domain`` as ``@user``."""
     parts: list[str] = []
     pos = 0
-    for start, end, sure in _links(text, bare=False):
+    for start, end, sure in _links(text):
         parts.append(_shorten_mentions(text[pos:start]))
         # A link Mastodon might not recognise is counted as written, plus 23 to be safe.
         parts.append("x" * URL_LENGTH if sure else text[start:end] + "x" * URL_LENGTH)
