@@ -3,8 +3,8 @@
 A block of text has a chain of families (``families_for``): the family that sets most of it,
 the other script packages, then the machine's CJK face for the block's language, colour emoji
 and DejaVu Sans. Each user-perceived character (grapheme cluster) is drawn in the first family
-of the chain with a glyph for all of it; punctuation and spaces stay in the family before
-them, so a Japanese sentence's commas are Japanese commas. A line in one family is handed to
+of the chain with a glyph for all of it; punctuation stays in the family before it, so a
+Japanese sentence's commas are Japanese commas. A line in one family is handed to
 libraqm whole, as it always was; a line of several is cut into runs of one family and one
 direction, ordered by ``bidi``, and each run is shaped on its own.
 """
@@ -88,9 +88,11 @@ def _wants_emoji(cluster: str) -> bool:
 def _family_of(cluster: str, families: tuple[str, ...], previous: str | None) -> str | None:
     """Return the family that draws a cluster, or None if none of ``families`` can."""
     wanted = needed(cluster)
-    if previous is not None and wanted <= coverage(previous) and not any(
-            unicodedata.category(ch)[0] in "LNM" for ch in cluster):
-        return previous  # spaces, punctuation and symbols go with what they follow
+    # Punctuation and symbols go with what they follow. Spaces do not: each word is measured
+    # alone when lines are filled, and a space between two words in two fonts is the block's.
+    if previous is not None and wanted and wanted <= coverage(previous) and not any(
+            unicodedata.category(ch)[0] in "LNMZ" for ch in cluster):
+        return previous
     order = families
     if system.EMOJI in families and _wants_emoji(cluster):
         order = (system.EMOJI, *families)

@@ -107,9 +107,16 @@ def wrap(text: str, families: tuple[str, ...], weight: int, size: int, width: fl
             if not line and width_of_word <= width:
                 line, used = word, width_of_word
                 continue
-            if line:
-                lines.append(line)
-            pieces = _break_word(word, families, weight, size, width)
+            if line and width_of_word > width:
+                # A word wider than any line (a web address) starts where the line has room.
+                pieces = _break_word(word, families, weight, size, width,
+                                     width - used - space)
+                head = pieces.pop(0)
+                lines.append(f"{line} {head}" if head else line)
+            else:
+                if line:
+                    lines.append(line)
+                pieces = _break_word(word, families, weight, size, width, width)
             lines.extend(pieces[:-1])
             line, used = pieces[-1], advance(families, weight, size, pieces[-1])
         lines.append(line)
@@ -119,16 +126,21 @@ def wrap(text: str, families: tuple[str, ...], weight: int, size: int, width: fl
 
 
 def _break_word(word: str, families: tuple[str, ...], weight: int, size: int, width: float,
-                ) -> list[str]:
-    """Split a word wider than a line after ``/ . - ?`` and dashes; a part too wide, anywhere."""
+                room: float) -> list[str]:
+    """Split a word wider than a line after ``/ . - ?`` and dashes; a part too wide, anywhere.
+
+    The first piece fills ``room`` (what is left of the line before it) and may be empty;
+    the others fill whole lines, and the last is where the line goes on.
+    """
     pieces: list[str] = []
-    current = ""
+    current, limit = "", room
     for part in _WORD_PARTS.findall(word):
         fits = advance(families, weight, size, part) <= width
         for chunk in [part] if fits else _clusters(part):
-            if current and advance(families, weight, size, current + chunk) > width:
+            if advance(families, weight, size, current + chunk) > limit and (
+                    current or limit < width):
                 pieces.append(current)
-                current = ""
+                current, limit = "", width
             current += chunk
     return [*pieces, current]
 
