@@ -142,7 +142,6 @@ def _format4(cmap: bytes, offset: int) -> set[int]:
 PACKAGES = {
     "Noto Sans": "fontpkg_noto_sans",
     "Noto Sans Arabic": "fontpkg_noto_sans_arabic",
-    "Noto Sans Devanagari": "fontpkg_noto_sans_devanagari",
     "Noto Sans Thai": "fontpkg_noto_sans_thai",
     "Noto Sans Tamil": "fontpkg_noto_sans_tamil",
     "Noto Sans Telugu": "fontpkg_noto_sans_telugu",
