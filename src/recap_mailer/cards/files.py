@@ -70,6 +70,7 @@ def clear_caches() -> None:
     _DRAWN.clear()
     layout.set_text.cache_clear()
     text.reference_advance.cache_clear()
+    text.families_for.cache_clear()
     runs.place.cache_clear()
     runs.split.cache_clear()
     fonts.font.cache_clear()

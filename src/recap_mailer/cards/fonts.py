@@ -171,7 +171,7 @@ def _package(family: str) -> tuple[Path, dict[str, Any]]:
 
 def installed() -> tuple[str, ...]:
     """Return every family a card can use: the packages', then the machine's fallbacks."""
-    return (*PACKAGES, *dict.fromkeys(family for family, _ in system.faces()))
+    return (*PACKAGES, *(family for family, bold in system.faces() if not bold))
 
 
 def font_versions() -> tuple[tuple[str, str, tuple[tuple[str, int], ...]], ...]:

@@ -102,6 +102,9 @@ def _family_of(cluster: str, families: tuple[str, ...], previous: str | None) ->
 @lru_cache(maxsize=4096)
 def split(text: str, families: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """Return each cluster of ``text`` with its family; no family draws it: the first's box."""
+    if needed(text) <= coverage(families[0]) and not _wants_emoji(text):
+        # The usual case, a line all in the block's own family: no cluster needs a look.
+        return ((text, families[0]),)
     found: list[tuple[str, str]] = []
     previous: str | None = None
     for cluster in _CLUSTER.findall(text):

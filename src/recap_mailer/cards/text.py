@@ -55,6 +55,7 @@ def family_for(text: str) -> str:
     return max(FAMILIES, key=lambda f: (len(needed & runs.coverage(f)), -FAMILIES.index(f)))
 
 
+@lru_cache(maxsize=1024)  # every size tried for a block asks again
 def families_for(text: str) -> tuple[str, ...]:
     """Return the families ``text`` is drawn in, tried in order for each character."""
     return runs.families_for(text, family_for(text))
