@@ -289,21 +289,20 @@ def test_link_addresses_are_decoded_once() -> None:
 
 
 def test_a_card_that_would_show_boxes_is_a_warning_at_the_quote() -> None:
-    # The awkward campaign's first quote ends in an emoji; a CJK quote is added beside it.
+    # The awkward campaign's first quote ends in an emoji, which the emoji font draws; a
+    # private-use character and an unassigned one are in no font at all.
     loaded = load_campaign(CASES["awkward"])
     build = render_campaign(loaded)
-    found = [f for f in build.findings if "shows boxes" in f.message]
     quote = loaded.campaign.quotes[0]
-    assert [f.message for f in found] == [
-        f"quote '{quote.id}': its quote card shows boxes for U+1F389 PARTY POPPER: the card's "
-        "font has no glyph for it; the alt text of its posts keeps it"]
-    assert found[0].severity == "warning" and found[0].check == "quotes"
-    at = loaded.source.diagnostic(("quotes", 0, "text"), "warning", "x")
-    assert (found[0].diagnostic.line, found[0].diagnostic.col) == (at.line, at.col)
-    cjk = replace(quote, text="日本語")
-    checked = replace(build.checked, campaign=replace(loaded.campaign, quotes=(cjk,)), posts=())
-    (finding,) = [f for f in run_checks(checked, loaded.source) if "shows boxes" in f.message]
+    assert "🎉" in quote.text
+    assert [f for f in build.findings if "show boxes" in f.message] == []
+    odd = replace(quote, text="Zoë \ue000 and \u0378, 日本語 🎉")
+    checked = replace(build.checked, campaign=replace(loaded.campaign, quotes=(odd,)), posts=())
+    (finding,) = [f for f in run_checks(checked, loaded.source) if "show boxes" in f.message]
     assert finding.message == (
-        f"quote '{quote.id}': its quote card shows boxes for U+65E5 CJK UNIFIED IDEOGRAPH-65E5, "
-        "U+672C CJK UNIFIED IDEOGRAPH-672C, U+8A9E CJK UNIFIED IDEOGRAPH-8A9E: the card's font "
-        "has no glyph for them")
+        f"quote '{quote.id}': its quote cards (cards/{quote.id}-1600x900.png and "
+        f"cards/{quote.id}-1080x1350.png) show boxes for U+E000 (no name), U+0378 (no name): "
+        "no installed font has a glyph for them")
+    assert finding.severity == "warning" and finding.check == "quotes"
+    at = loaded.source.diagnostic(("quotes", 0, "text"), "warning", "x")
+    assert (finding.diagnostic.line, finding.diagnostic.col) == (at.line, at.col)

@@ -10,7 +10,7 @@ import fontpkg
 import pytest
 from fontTools.ttLib import TTFont
 
-from recap_mailer.cards import FAMILIES, fonts
+from recap_mailer.cards import FAMILIES, fonts, system
 
 
 @pytest.fixture(scope="module", params=FAMILIES)
@@ -35,7 +35,8 @@ def test_the_format_4_map_agrees_with_the_format_12_map(original: bytes) -> None
         subtables[(platform, encoding)] = at
     bmp = fonts._format4(cmap, subtables[(3, 1)])
     assert bmp == set(tables[(3, 1)].cmap)
-    assert bmp == {c for c in fonts._format12(cmap, subtables[(3, 10)]) if c <= 0xFFFF}
+    if (3, 10) in subtables:  # fonts of the Basic Multilingual Plane alone have no format 12
+        assert bmp == {c for c in fonts._format12(cmap, subtables[(3, 10)]) if c <= 0xFFFF}
 
 
 def test_the_patched_font_is_a_valid_font_with_a_font_program(original: bytes) -> None:
@@ -112,3 +113,36 @@ def test_without_an_in_memory_file_faces_open_from_the_patched_bytes(
         fonts.font.cache_clear()
     # The same pixels as the faces opened from the shared in-memory file.
     assert bytes(fonts.font("Noto Sans", 40, 600).getmask(text)) == bytes(from_bytes)
+
+
+needs_fallbacks = pytest.mark.skipif(
+    not {("Noto Sans CJK KR", False), ("Noto Color Emoji", False)} <= set(system.faces()),
+    reason="Debian's fonts-noto-cjk and fonts-noto-color-emoji are not installed")
+
+
+@needs_fallbacks
+@pytest.mark.parametrize("family", ["Noto Sans CJK JP", "Noto Sans CJK KR", "Noto Color Emoji"])
+def test_a_face_of_a_collection_maps_what_fonttools_reads(family: str) -> None:
+    face = system.faces()[(family, False)]
+    with TTFont(str(face.path), fontNumber=face.index, lazy=True) as read:
+        expected = read["cmap"].getBestCmap()
+    assert fonts.codepoints(face.path.read_bytes(), face.index) == frozenset(expected)
+    assert fonts.font_data(family)[1] == frozenset(expected)
+
+
+@needs_fallbacks
+def test_fontconfig_and_the_font_folders_find_the_same_faces() -> None:
+    for (family, bold), face in system.faces().items():
+        name, _, files = system.FALLBACKS[family]
+        assert system._face_by_file(name, files[bold]) == face, (family, bold)
+        font = fonts.font(family, 40, 700 if bold else 400)
+        assert font.getname()[0] == name
+
+
+@needs_fallbacks
+def test_the_fallback_fonts_versions_are_their_head_revisions() -> None:
+    versions = {family: version for family, version, _ in fonts.font_versions()}
+    for (family, bold), face in system.faces().items():
+        with TTFont(str(face.path), fontNumber=face.index, lazy=True) as read:
+            revision = read["head"].fontRevision
+        assert versions[f"{family} {'bold' if bold else 'regular'}"] == f"{revision:.3f}"

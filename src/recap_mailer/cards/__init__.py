@@ -1,14 +1,17 @@
 """Quote cards: a PNG per quote and card size, in the theme's colours.
 
-The type is Noto Sans, with Noto Sans Arabic for Arabic text (both SIL Open Font License,
-from the fontpkg-noto-sans and fontpkg-noto-sans-arabic packages). Right-to-left text is
-shaped and ordered by libraqm, which Pillow's wheels bring (with the system's FriBiDi);
-without it Pillow falls back to basic layout and Arabic comes out unshaped.
+The type is Noto Sans, with the Noto Sans script packages (Arabic, Thai, Tamil, Telugu,
+Khmer; SIL Open Font License, from fontpkg) and the machine's Noto Sans CJK, Noto Color Emoji
+and DejaVu Sans for what it lacks. Text is shaped and ordered by libraqm, which Pillow's
+wheels bring (with the system's FriBiDi); without it Pillow falls back to basic layout and
+Arabic comes out unshaped.
 
-The parts, in the order a card is made: ``fonts`` opens the fonts, ``text`` measures and
-breaks text, ``layout`` fits it on the card, ``draw`` draws the PNG, ``stamp`` records in
-it what it was drawn from and shows, and ``files`` renders a campaign's cards, keeping
-those an earlier build drew from the same inputs. This module names what the rest of the
+The parts, in the order a card is made: ``system`` finds the machine's fallback fonts,
+``fonts`` opens the fonts, ``runs`` picks the font of each character and cuts lines into
+runs (ordered by ``bidi``), ``text`` measures and breaks text, ``layout`` fits it on the
+card, ``draw`` draws the PNG, ``stamp`` records in it what it was drawn from and shows, and
+``files`` renders a campaign's cards, keeping those an earlier build drew from the same
+inputs. This module names what the rest of the
 program uses.
 """
 

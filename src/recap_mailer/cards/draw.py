@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from recap_mailer.cards import fonts
-from recap_mailer.cards.layout import CardLayout, TextBlock, layout_card
+from recap_mailer.cards import fonts, runs, system
+from recap_mailer.cards.layout import CardLayout, TextBlock, TextLine, layout_card
 from recap_mailer.cards.stamp import add_stamp, card_inputs
 from recap_mailer.cards.text import Box
 from recap_mailer.colour import rgb
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 #: Fixed, so the same source always gives the same bytes; higher levels are slower for
 #: files hardly smaller.
 PNG_COMPRESS_LEVEL = 4
+#: Palette entries a card with colour emoji gives them, all its emoji together.
+EMOJI_COLOURS = 96
 
 
 def render_card(quote: Quote, campaign: Campaign, size: tuple[int, int]) -> bytes:
@@ -40,10 +43,15 @@ def draw_card(layout: CardLayout) -> Image.Image:
     # Text is drawn as coverage masks, one block at a time, and each level of coverage is a
     # palette entry between the background and the block's colour. A card has at most five
     # colours, so each gets 51 or more shades, which the eye cannot tell from 256; the PNG
-    # encodes much faster than RGB and is smaller.
+    # encodes much faster than RGB and is smaller. Colour emoji take the last
+    # ``EMOJI_COLOURS`` entries, so a card with emoji has fewer shades of each colour (31 or
+    # more, still smooth).
     colours = list(dict.fromkeys([rule.colour for rule in layout.rules]
                                  + [block.colour for block in layout.blocks]))
-    levels = 255 // max(1, len(colours))
+    emoji = [(block, line, run) for block in layout.blocks for line in block.lines if line.text
+             for run in _placed(block, line.text).runs if run.family == system.EMOJI]
+    reserved = EMOJI_COLOURS if emoji else 0
+    levels = (255 - reserved) // max(1, len(colours))
     from PIL import Image, ImageChops, ImageDraw
 
     image = Image.new("L", layout.size, 0)
@@ -60,17 +68,74 @@ def draw_card(layout: CardLayout) -> Image.Image:
         left, top, right, bottom = box
         mask = Image.new("L", (right - left, bottom - top), 0)
         draw = ImageDraw.Draw(mask)
-        font = fonts.font(block.family, block.size, block.weight)
         for line in block.lines:
-            if line.text:
-                x, y = line.origin
-                draw.text((x - left, y - top), line.text, font=font, fill=255,
-                          anchor=block.anchor)
+            if not line.text:
+                continue
+            x, y = line.origin
+            for run in _placed(block, line.text).runs:
+                if run.family != system.EMOJI:
+                    draw.text((x + run.x - left, y - top), run.text, fill=255, anchor=run.anchor,
+                              font=fonts.font(run.family, block.size, block.weight),
+                              direction=run.direction)
         shades = mask.point(_shade_table(solid(block.colour) - levels, levels))
         # Blocks do not overlap, but their boxes may touch: keep what is already inked.
         image.paste(ImageChops.lighter(image.crop(box), shades), box)
-    image.putpalette(_palette(layout.background, colours, levels))
+    palette = _palette(layout.background, colours, levels)
+    if emoji:
+        palette += _paste_emoji(image, layout.background, emoji, len(palette) // 3)
+    image.putpalette(palette)
     return image
+
+
+def _placed(block: TextBlock, text: str) -> runs.Placed:
+    return runs.place(text, block.families, block.weight, block.size, block.anchor == "rs")
+
+
+def _paste_emoji(image: Image.Image, background: str,
+                 emoji: list[tuple[TextBlock, TextLine, runs.Run]], first: int) -> list[int]:
+    """Paste each colour emoji run, in palette entries from ``first`` on; return those entries."""
+    from PIL import Image
+
+    drawn = [(*_emoji_picture(run.text, run.direction, block.size, background),
+              (line.origin[0] + run.x, line.origin[1])) for block, line, run in emoji]
+    # All the card's emoji share one set of colours, chosen over all of them at once.
+    strip = Image.new("RGB", (sum(p.width for p, *_ in drawn),
+                              max(p.height for p, *_ in drawn)), rgb(background))
+    x = 0
+    for picture, *_ in drawn:
+        strip.paste(picture, (x, 0))
+        x += picture.width
+    quantized = strip.quantize(EMOJI_COLOURS, method=Image.Quantize.MEDIANCUT,
+                               dither=Image.Dither.NONE)
+    indices = Image.frombytes("L", strip.size, quantized.tobytes()).point(
+        [min(255, first + v) for v in range(256)])
+    x = 0
+    for picture, opaque, (x0, y0), (origin, baseline) in drawn:
+        width, height = picture.size
+        image.paste(indices.crop((x, 0, x + width, height)), (origin + x0, baseline + y0), opaque)
+        x += width
+    return (quantized.getpalette() or [])[:3 * EMOJI_COLOURS]
+
+
+def _emoji_picture(text: str, direction: str | None, size: int, background: str,
+                   ) -> tuple[Image.Image, Image.Image, tuple[int, int]]:
+    """Draw an emoji run scaled to ``size``: over the background, where it inks, and its box."""
+    from PIL import Image, ImageDraw
+
+    font = fonts.font(system.EMOJI, size, 400)
+    x0, y0, x1, y1 = font.getbbox(text, anchor="ls", direction=direction)
+    picture = Image.new("RGBA", (max(1, x1 - x0), max(1, y1 - y0)), (0, 0, 0, 0))
+    ImageDraw.Draw(picture).text((-x0, -y0), text, font=font, anchor="ls",
+                                 direction=direction, embedded_color=True)
+    # The box runs.place measured: the scaled glyph box, out to whole pixels.
+    factor = runs.scale(system.EMOJI, size)
+    left, top = math.floor(x0 * factor), math.floor(y0 * factor)
+    width = max(1, math.ceil(x1 * factor) - left)
+    height = max(1, math.ceil(y1 * factor) - top)
+    scaled = picture.resize((width, height), Image.Resampling.LANCZOS)
+    flat = Image.new("RGBA", scaled.size, (*rgb(background), 255))
+    inked = scaled.getchannel("A").point([0] + [255] * 255)
+    return Image.alpha_composite(flat, scaled).convert("RGB"), inked, (left, top)
 
 
 def _ink_box(block: TextBlock) -> Box | None:

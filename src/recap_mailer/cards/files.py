@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from recap_mailer.cards import draw, fonts, layout, text
+from recap_mailer.cards import draw, fonts, layout, runs, text
 from recap_mailer.cards.stamp import card_inputs, card_stamp
 from recap_mailer.model import Campaign, Quote
 
@@ -70,4 +70,7 @@ def clear_caches() -> None:
     _DRAWN.clear()
     layout.set_text.cache_clear()
     text.reference_advance.cache_clear()
+    text.families_for.cache_clear()
+    runs.place.cache_clear()
+    runs.split.cache_clear()
     fonts.font.cache_clear()

@@ -1,4 +1,4 @@
-"""Card fonts: Noto Sans and Noto Sans Arabic, read once, mapped once, opened at any size.
+"""Card fonts: the Noto Sans packages and the machine's fallbacks, read once, opened at any size.
 
 The Noto fonts carry no hinting program (no ``fpgm`` table), and for such fonts FreeType
 switches to its auto-hinter, which studies the whole font (through HarfBuzz) for every face
@@ -20,6 +20,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from recap_mailer.cards import system
 from recap_mailer.outputs import write_all
 
 if TYPE_CHECKING:
@@ -31,12 +32,15 @@ TABLE_RECORD = struct.Struct(">4sIII")
 NOOP_FPGM = b"\xb0\x00\x21"
 
 
-def _tables(data: bytes) -> dict[bytes, tuple[bytes, int]]:
-    """Return a TrueType font's tables by tag, each with the checksum its directory records."""
-    (count,) = struct.unpack_from(">H", data, 4)
+def _tables(data: bytes, index: int = 0) -> dict[bytes, tuple[bytes, int]]:
+    """Return a font's tables by tag, with their checksums; ``index`` picks a collection's face."""
+    # A collection's faces each have a directory, at the offset its header lists; table
+    # offsets are from the start of the file either way.
+    at = system.face_offset(data, index)
+    (count,) = struct.unpack_from(">H", data, at + 4)
     tables = {}
     for i in range(count):
-        tag, checksum, offset, length = TABLE_RECORD.unpack_from(data, 12 + 16 * i)
+        tag, checksum, offset, length = TABLE_RECORD.unpack_from(data, at + 12 + 16 * i)
         tables[tag] = (data[offset:offset + length], checksum)
     return tables
 
@@ -82,9 +86,9 @@ def with_font_program(data: bytes) -> bytes:
                                 b"maxp": (bytes(maxp), _checksum(bytes(maxp)))})
 
 
-def codepoints(data: bytes) -> frozenset[int]:
-    """Return the code points a font maps to a glyph, from its Unicode ``cmap``."""
-    cmap = _tables(data)[b"cmap"][0]
+def codepoints(data: bytes, index: int = 0) -> frozenset[int]:
+    """Return the code points a font (or a collection's face ``index``) maps to a glyph."""
+    cmap = _tables(data, index)[b"cmap"][0]
     (count,) = struct.unpack_from(">H", cmap, 2)
     subtables = {}
     for i in range(count):
@@ -133,8 +137,16 @@ def _format4(cmap: bytes, offset: int) -> set[int]:
     return points
 
 
-#: The package each family is installed from, as fontpkg names them.
-PACKAGES = {"Noto Sans": "fontpkg_noto_sans", "Noto Sans Arabic": "fontpkg_noto_sans_arabic"}
+#: The package each family is installed from, as fontpkg names them; the order is the order
+#: the families are tried in for a character (see ``text.families_for``).
+PACKAGES = {
+    "Noto Sans": "fontpkg_noto_sans",
+    "Noto Sans Arabic": "fontpkg_noto_sans_arabic",
+    "Noto Sans Thai": "fontpkg_noto_sans_thai",
+    "Noto Sans Tamil": "fontpkg_noto_sans_tamil",
+    "Noto Sans Telugu": "fontpkg_noto_sans_telugu",
+    "Noto Sans Khmer": "fontpkg_noto_sans_khmer",
+}
 
 
 def original_path(family: str) -> Path:
@@ -157,19 +169,34 @@ def _package(family: str) -> tuple[Path, dict[str, Any]]:
     return root, json.loads((root / "metadata.json").read_text(encoding="utf-8"))
 
 
+def installed() -> tuple[str, ...]:
+    """Return every family a card can use: the packages', then the machine's fallbacks."""
+    return (*PACKAGES, *(family for family, bold in system.faces() if not bold))
+
+
 def font_versions() -> tuple[tuple[str, str, tuple[tuple[str, int], ...]], ...]:
-    """Return each family's version and font files (name, size), without opening any font."""
+    """Return each family's version and font files (name, size), without reading whole fonts."""
     found = []
     for family in PACKAGES:
         root, meta = _package(family)
         files = tuple(sorted((p.name, p.stat().st_size) for p in (root / "files").iterdir()))
         found.append((family, str(meta["version"]), files))
+    # The machine's fallbacks: a font changed, added or removed draws the cards again.
+    for (family, bold), face in sorted(system.faces().items()):
+        found.append((f"{family} {'bold' if bold else 'regular'}",
+                      system.revision(face.path, face.index),
+                      ((f"{face.path}#{face.index}", face.path.stat().st_size),)))
     return tuple(found)
 
 
 @cache
 def font_data(family: str) -> tuple[str | bytes, frozenset[int]]:
     """Return what FreeType opens ``family`` from, and the code points it has glyphs for."""
+    if family not in PACKAGES:
+        # A fallback is opened from its own file: its outlines are CFF or bitmaps, which
+        # FreeType never auto-hints, so there is nothing to patch.
+        face = system.faces()[(family, False)]
+        return str(face.path), codepoints(face.path.read_bytes(), face.index)
     data = original_path(family).read_bytes()
     patched = with_font_program(data)
     return _memory_file(family, patched) or patched, codepoints(data)
@@ -194,13 +221,24 @@ def _memory_file(name: str, data: bytes) -> str | None:
 
 
 # Each face FreeType has used holds about half a megabyte of glyph data: keep only a few.
-@lru_cache(maxsize=24)
+@lru_cache(maxsize=32)
 def font(family: str, size: int, weight: int) -> ImageFont.FreeTypeFont:
-    """Return the family's variable font at ``size`` pixels and ``weight`` (100-900)."""
-    # By path, not from bytes: Pillow keeps a private copy of in-memory font data for every
-    # size (2 MB each for Noto Sans), while FreeType shares one mapping of the file.
+    """Return the family's font at ``size`` pixels and ``weight`` (100-900).
+
+    The colour emoji font comes at its one size, ``system.EMOJI_STRIKE``, whatever ``size``
+    asks: its user scales what it measures and draws.
+    """
     from PIL import ImageFont
 
+    if family not in PACKAGES:
+        # The fallbacks come in regular and bold: the nearer of the two (600 takes bold).
+        bold = weight >= 550 and (family, True) in system.faces()
+        face = system.faces()[(family, bold)]
+        if family == system.EMOJI:
+            return ImageFont.truetype(str(face.path), system.EMOJI_STRIKE, index=face.index)
+        return ImageFont.truetype(str(face.path), size, index=face.index)
+    # By path, not from bytes: Pillow keeps a private copy of in-memory font data for every
+    # size (2 MB each for Noto Sans), while FreeType shares one mapping of the file.
     source = font_data(family)[0]
     face = ImageFont.truetype(source if isinstance(source, str) else BytesIO(source), size)
     axes = face.get_variation_axes()

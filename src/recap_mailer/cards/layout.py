@@ -12,8 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from recap_mailer.cards import fonts
-from recap_mailer.cards.text import Box, drawn_box, family_for, is_rtl, scaled_metrics, wrap
+from recap_mailer.cards import fonts, runs
+from recap_mailer.cards.text import (
+    Box,
+    drawn_box,
+    families_for,
+    is_rtl,
+    scaled_metrics,
+    wrap,
+)
 from recap_mailer.colour import readable
 from recap_mailer.model import Campaign, Quote
 
@@ -35,6 +42,7 @@ class TextBlock:
 
     role: str
     family: str
+    families: tuple[str, ...]  # ``family`` first, then the fallbacks tried for each character
     weight: int
     size: int
     colour: str
@@ -70,6 +78,7 @@ class _Set:
     """Text broken into lines at one size, with its vertical extent around the first baseline."""
 
     family: str
+    families: tuple[str, ...]
     weight: int
     size: int
     lines: tuple[str, ...]
@@ -169,11 +178,11 @@ def _fit_quote(text: str, width: int, height: int, largest: int, smallest: int) 
 
 def _largest_fitting(text: str, width: int, height: int, lo: int, hi: int) -> _Set | None:
     """Return ``text`` at the largest size in ``lo..hi`` at which it fits the box, if any."""
-    family = family_for(text)
+    families = families_for(text)
 
     def guess(size: int) -> bool:
-        lines = len(wrap(text, family, 600, size, width))
-        ascent, descent = scaled_metrics(family, 600, size)
+        lines = len(wrap(text, families, 600, size, width))
+        ascent, descent = scaled_metrics(families[0], 600, size)
         return (lines - 1) * round(size * 1.25) + ascent + descent <= height
 
     return _largest(lo, hi, guess, lambda size: set_text(text, 600, size, width, 1.25),
@@ -183,9 +192,9 @@ def _largest_fitting(text: str, width: int, height: int, lo: int, hi: int) -> _S
 def _fit_lines(text: str, weight: int, width: int, largest: int, smallest: int,
                max_lines: int) -> _Set:
     """Set a line of attribution in at most ``max_lines`` lines, shrinking it if need be."""
-    family = family_for(text)
+    families = families_for(text)
     best = _largest(smallest, largest,
-                    lambda size: len(wrap(text, family, weight, size, width)) <= max_lines,
+                    lambda size: len(wrap(text, families, weight, size, width)) <= max_lines,
                     lambda size: set_text(text, weight, size, width, 1.3),
                     lambda fitted: len(fitted.lines) <= max_lines)
     # Still too many lines at the smallest size: keep them all rather than cut the text.
@@ -228,14 +237,15 @@ def _largest(lo: int, hi: int, guess: Callable[[int], bool], set_at: Callable[[i
 def set_text(text: str, weight: int, size: int, width: int, leading: float,
               *, tight: bool = False, rtl: bool | None = None) -> _Set:
     """Break ``text`` into lines no wider than ``width`` (measured on the ink) at ``size``."""
-    family = family_for(text)
+    families = families_for(text)
+    family = families[0]
     font = fonts.font(family, size, weight)
     rtl = is_rtl(text) if rtl is None else rtl
-    anchor = "rs" if rtl else "ls"
     limit = float(width)
     for _ in range(4):
-        lines = wrap(text, family, weight, size, limit)
-        boxes = [font.getbbox(line, anchor=anchor) if line else (0, 0, 0, 0) for line in lines]
+        lines = wrap(text, families, weight, size, limit)
+        boxes = [runs.place(line, families, weight, size, rtl).box if line else (0, 0, 0, 0)
+                 for line in lines]
         # Ink can reach a little past a glyph's advance: measure the ink of every line.
         over = max((max(x1, 0) - min(x0, 0) - width for x0, _, x1, _ in boxes), default=0)
         if over <= 0:
@@ -255,7 +265,8 @@ def set_text(text: str, weight: int, size: int, width: int, leading: float,
     bottom = max((b for _, b in inks), default=0)
     if not tight:
         top, bottom = min(top, -ascent), max(bottom, (len(lines) - 1) * line_height + descent)
-    return _Set(family, weight, size, tuple(lines), tuple(boxes), line_height, top, bottom, rtl)
+    return _Set(family, families, weight, size, tuple(lines), tuple(boxes), line_height, top,
+                bottom, rtl)
 
 
 def _place(fitted: _Set, role: str, colour: str, y: int, left: int, right: int) -> TextBlock:
@@ -266,4 +277,5 @@ def _place(fitted: _Set, role: str, colour: str, y: int, left: int, right: int) 
         baseline = y - fitted.top + i * fitted.line_height
         x = right - max(x1, 0) if fitted.rtl else left - min(x0, 0)
         lines.append(TextLine(text, (x, baseline), (x + x0, baseline + y0, x + x1, baseline + y1)))
-    return TextBlock(role, fitted.family, fitted.weight, fitted.size, colour, anchor, tuple(lines))
+    return TextBlock(role, fitted.family, fitted.families, fitted.weight, fitted.size, colour,
+                     anchor, tuple(lines))

@@ -56,8 +56,9 @@ NAMED_CHARACTERS = 8
 
 
 def _boxes_on_card(ctx: Context, i: int, quote: Quote) -> list[Finding]:
-    """Warn when the quote's card shows boxes for characters its font has no glyph for."""
-    if card_path(quote.id, CARD_SIZES[0]) not in ctx.checked.cards:
+    """Warn when the quote's cards show boxes for characters no installed font has."""
+    paths = [card_path(quote.id, size) for size in CARD_SIZES]
+    if paths[0] not in ctx.checked.cards:
         return []
     missing = missing_glyphs(quote.text)
     if not missing:
@@ -71,9 +72,10 @@ def _boxes_on_card(ctx: Context, i: int, quote: Quote) -> list[Finding]:
             if post.quote_id == quote.id and post.image]
     kept = f"; the alt text of its posts keeps {them}" \
         if alts and all(c in alt for alt in alts for c in missing) else ""
+    cards = " and ".join(path for path in paths if path in ctx.checked.cards)
     return [ctx.at("quotes", ("quotes", i, "text"), "warning",
-                   f"quote '{quote.id}': its quote card shows boxes for {named}: the card's "
-                   f"font has no glyph for {them}{kept}")]
+                   f"quote '{quote.id}': its quote cards ({cards}) show boxes for {named}: "
+                   f"no installed font has a glyph for {them}{kept}")]
 
 
 def _quoted_in(haystack: str, words: str, name: str) -> str | None:
