@@ -41,7 +41,7 @@ def minimal() -> Campaign:
 
 def _check_within_limit(post: Post) -> None:
     rules = RULES[post.platform]
-    assert post.length == rules.count(post.text)
+    assert post.length == rules.count(post.copy_text)
     assert post.length <= post.limit, post.text
     if rules.byte_limit:
         assert utf8_bytes(post.text) <= rules.byte_limit

@@ -22,7 +22,8 @@ def check_posts(ctx: Context) -> list[Finding]:
     for post in posts:
         rules = RULES[post.platform]
         at = ("social", "platforms", post.platform)
-        length = _post_length(post.platform, post.text)
+        # Counted as pasted: Bluesky's count is of the copy text, its links shortened.
+        length = _post_length(post.platform, post.copy_text)
         if length > post.limit:
             found.append(ctx.at("posts", at, "error",
                                 f"post {post.id} is {length} {rules.unit}; {rules.label} "

@@ -87,20 +87,83 @@ def short_url(url: str) -> str:
     return host + rest[:13] + "..." if len(rest) > 15 else host + rest
 
 
+def _decode(data: bytes) -> str:
+    # As the app's UnicodeString.slice (a TextDecoder): a cut through a character decodes to
+    # U+FFFD, and a byte order mark that starts the slice is dropped.
+    return data.decode("utf-8-sig", "replace")
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class _Posted:
+    """The app's RichText while shortenLinks edits it: UTF-8 text and facet byte offsets."""
+
+    def __init__(self, text: str, spans: list[list[int]]) -> None:
+        self.text = text
+        self.spans = spans
+
+    @property
+    def data(self) -> bytes:
+        """Return the text's UTF-8 bytes, which facet offsets count."""
+        return self.text.encode("utf-8")
+
+    def insert(self, at: int, text: str) -> None:
+        """RichText.insert: facets move by the inserted text's UTF-16 length, as it does."""
+        data = self.data
+        self.text = _decode(data[:at]) + text + _decode(data[at:])
+        added = _units(text)
+        for span in self.spans:
+            if at <= span[0]:
+                span[0] += added
+                span[1] += added
+            elif span[0] <= at < span[1]:
+                span[1] += added
+
+    def delete(self, start: int, end: int) -> None:
+        """RichText.delete: facets move by the bytes removed; emptied facets are dropped."""
+        data = self.data
+        self.text = _decode(data[:start]) + _decode(data[end:])
+        removed = end - start
+        for span in self.spans:
+            if start <= span[0] and end >= span[1]:
+                span[0] = span[1] = 0
+            elif start > span[1]:
+                pass
+            elif span[0] < start <= span[1] < end:
+                span[1] = start
+            elif start >= span[0] and end <= span[1]:
+                span[1] -= removed
+            elif start < span[0] <= end <= span[1]:
+                span[0] = start
+                span[1] -= removed
+            elif end < span[0]:
+                span[0] -= removed
+                span[1] -= removed
+        self.spans = [span for span in self.spans if span[0] < span[1]]
+
+
 @functools.lru_cache(maxsize=4096)  # fitting counts the same candidate texts again
 def shorten(text: str) -> tuple[str, tuple[LinkFacet, ...]]:
-    """Return the text the app posts for ``text`` pasted in, and its link facets."""
-    parts: list[str] = []
-    facets: list[LinkFacet] = []
-    pos = 0
-    size = 0
-    for start, end, uri in detect_links(text):
-        before = text[pos:start]
-        shown = short_url(text[start:end])
-        size += len(before.encode("utf-8"))
-        facets.append(LinkFacet(size, size + len(shown.encode("utf-8")), uri))
-        size += len(shown.encode("utf-8"))
-        parts += [before, shown]
-        pos = end
-    parts.append(text[pos:])
-    return "".join(parts), tuple(facets)
+    """Return the text the app posts for ``text`` pasted in, and its link facets.
+
+    This is the app's shortenLinks step for step. Its RichText.insert moves later facets by
+    UTF-16 units where delete moves them by bytes, so a link left as written that holds a
+    character past U+007F (``example.com”``) shifts every later link: the app then shortens
+    the wrong span, or none. What it would post, it is given here too.
+    """
+    found = detect_links(text)
+    byte = [len(text[:i].encode("utf-8")) for i in range(len(text) + 1)]
+    spans = [[byte[start], byte[end]] for start, end, _ in found]
+    uris = {id(span): uri for span, (_, _, uri) in zip(spans, found, strict=True)}
+    rt = _Posted(text, list(spans))
+    for span in spans:
+        start, end = span
+        shown = short_url(_decode(rt.data[start:end]))
+        size = len(shown.encode("utf-8"))
+        rt.insert(start, shown)
+        span[0], span[1] = start, start + size
+        rt.delete(start + size, end + size)
+    facets = tuple(LinkFacet(span[0], span[1], uris[id(span)]) for span in rt.spans)
+    return rt.text, facets

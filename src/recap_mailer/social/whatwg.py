@@ -2,11 +2,13 @@
 
 Only what Bluesky's app reads of a ``new URL(...)`` is computed: ``host`` and the path, query
 and fragment as serialised, with the Standard's percent-encoding and dot-segment rules.
-Bracketed (IPv6) hosts are not parsed: such a link is taken as no URL, shown as written.
+Non-ASCII host names are mapped by NFKC and lower case, then punycode: UTS 46 in brief.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import unicodedata
 from urllib.parse import unquote_to_bytes
 
 import regex
@@ -67,19 +69,44 @@ def _ipv4(host: str) -> str | None:
     return ".".join(str((address >> shift) & 255) for shift in (24, 16, 8, 0))
 
 
+def _ipv6(raw: str) -> str | None:
+    """Return ``[address]`` as the Standard writes it, or None where it is invalid."""
+    if not raw.endswith("]") or "%" in raw:
+        return None
+    try:
+        # Both compress the first longest run of two or more zero pieces, in lower case.
+        return f"[{ipaddress.IPv6Address(raw[1:-1]).compressed}]"
+    except ValueError:
+        return None
+
+
+# Code points UTS 46 deletes from a host name, and those it refuses.
+_IGNORED = regex.compile(r"[\u00ad\u034f\u180b-\u180d\u200b\u2060\ufe00-\ufe0f\ufeff]")
+_DISALLOWED = regex.compile(r"[\p{Zs}\p{Zl}\p{Zp}\p{Cc}\p{Cs}\p{Co}\p{Cn}]")
+
+
+def _label(label: str) -> str:
+    """Return one label as UTS 46 gives it (mapped, then punycode where not ASCII)."""
+    mapped = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", label).lower())
+    return mapped if mapped.isascii() else "xn--" + mapped.encode("punycode").decode("ascii")
+
+
 def _host(raw: str) -> str | None:
     """Return the serialised host (lower case, punycode, dotted IPv4), or None on failure."""
-    if not raw or raw.startswith("["):
+    if raw.startswith("["):
+        return _ipv6(raw)
+    if not raw:
         return None
     decoded = unquote_to_bytes(raw).decode("utf-8", "replace")
     if decoded.isascii():
         host = decoded.lower()
     else:
-        try:
-            # IDNA 2003 here; the Standard's UTS 46 differs only for rare characters (ß, ς).
-            host = decoded.encode("idna").decode("ascii").lower()
-        except UnicodeError:
+        decoded = _IGNORED.sub("", decoded)
+        if _DISALLOWED.search(decoded):
             return None
+        # UTS 46 lets a label be empty; ß and ς stay themselves (not ss, σ as in IDNA 2003).
+        host = ".".join(_label(label)
+                        for label in regex.split(r"[.\u3002\uff0e\uff61]", decoded))
     if not host or _FORBIDDEN_HOST.search(host):
         return None
     labels = host.split(".")
@@ -125,7 +152,14 @@ def host_and_rest(url: str) -> tuple[str, str] | None:
     hostport = authority.rpartition("@")[2]
     if "@" in authority and not hostport:
         return None
-    name, _, port = hostport.partition(":")
+    if hostport.startswith("["):
+        close = hostport.find("]") + 1
+        name, after = (hostport[:close], hostport[close:]) if close else (hostport, "")
+        if after and not after.startswith(":"):
+            return None
+        port = after[1:]
+    else:
+        name, _, port = hostport.partition(":")
     if port and (not port.isascii() or not port.isdigit() or int(port) > 65535):
         return None
     host = _host(name)
