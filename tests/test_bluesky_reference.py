@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from conftest import CASES
 from recap_mailer.build import build_campaign, load_campaign
+from recap_mailer.checks import run_checks
 from recap_mailer.model import Campaign, PlatformSettings, Quote, Social
-from recap_mailer.social.bluesky import short_url
+from recap_mailer.social.bluesky import misplaced, short_url
 from recap_mailer.social.counting import utf8_bytes
 from recap_mailer.social.posts import Post, compose_posts
 from reference import run_node
@@ -29,7 +30,7 @@ def _app(texts: list[str], urls: list[str] | None = None) -> dict:
     return run_node("bsky_count.js", {"texts": texts, "urls": urls or []})
 
 
-def _assert_as_the_app(posts: list[Post]) -> None:
+def _assert_as_the_app(posts: list[Post]) -> list[dict]:
     """Each post's text, count and link facets are the app's for its copy text, in one call."""
     assert posts
     answers = _app([p.copy_text for p in posts])["posts"]
@@ -50,6 +51,16 @@ def _assert_as_the_app(posts: list[Post]) -> None:
              "index": {"byteStart": f["byteStart"], "byteEnd": f["byteEnd"]},
              "features": [{"$type": "app.bsky.richtext.facet#link", "uri": f["uri"]}]}
             for f in app["facets"]]
+        if misplaced(post.copy_text) is None:
+            # Then the app shows each link it found as toShortUrl gives it, where it was.
+            shown = post.text.encode("utf-8")
+            written = post.copy_text.encode("utf-8")
+            assert len(app["facets"]) == len(app["detected"])
+            for facet, link in zip(app["facets"], app["detected"], strict=True):
+                was = written[link["byteStart"]:link["byteEnd"]].decode("utf-8")
+                assert shown[facet["byteStart"]:facet["byteEnd"]].decode("utf-8") == \
+                    short_url(was), where
+    return answers
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +179,21 @@ def test_any_quote_slug_and_link_is_counted_and_posted_as_the_app_does(minimal, 
         slug = ("c" * slug_length)[:slug_length]
         posts += compose_posts(_campaign(minimal, text[:1000], slug=slug, link=link))
     _assert_as_the_app(posts)
+
+
+def test_a_non_ascii_link_left_as_written_shifts_the_later_links_as_in_the_app(minimal) -> None:
+    # RichText.insert moves later facets by UTF-16 units, delete by bytes: after "gov.uk’s"
+    # (’ is 3 bytes, 1 unit) the app cuts the wrong span, so the post's link stays in full.
+    posts = compose_posts(_campaign(minimal, "We rebuilt data.gov.uk’s front page."))
+    _assert_as_the_app(list(posts))
+    (post,) = posts
+    assert misplaced(post.copy_text) == "data.gov.uk’s"
+    # The app shows the text as pasted, its link in full, and its facet two bytes early.
+    assert post.text == post.copy_text and post.length == len(post.copy_text)
+    facet = post.facets[-1]
+    assert facet.uri == post.link
+    assert post.text.encode("utf-8")[facet.byte_start:facet.byte_end] != post.link.encode("utf-8")
+    build = build_campaign(CASES["minimal"])
+    found = run_checks(replace(build.checked, posts=posts), load_campaign(CASES["minimal"]).source)
+    (warning,) = [f for f in found if f.check == "posts"]
+    assert warning.severity == "warning" and "'data.gov.uk’s'" in warning.message

@@ -78,6 +78,15 @@ def detect_links(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+def misplaced(text: str) -> str | None:
+    """Return the link text after which the app misplaces the later links, if any (see shorten)."""
+    links = detect_links(text)
+    for start, end, _ in links[:-1]:
+        if not short_url(text[start:end]).isascii():
+            return text[start:end]
+    return None
+
+
 def short_url(url: str) -> str:
     """Return a link as the app shows it (``toShortUrl``); as written when it is no URL."""
     parsed = host_and_rest(url)
