@@ -12,6 +12,7 @@ the post it sends holds that text, each link's full address in an
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -106,51 +107,55 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class _Posted:
-    """The app's RichText while shortenLinks edits it: UTF-8 text and facet byte offsets."""
+@dataclass
+class _Span:
+    """A facet's byte offsets while shortenLinks runs; not frozen, as RichText moves them."""
 
-    def __init__(self, text: str, spans: list[list[int]]) -> None:
+    start: int
+    end: int
+    uri: str
+
+
+class _Posted:
+    """The app's RichText while shortenLinks edits it: its text and its link facets."""
+
+    def __init__(self, text: str, spans: list[_Span]) -> None:
         self.text = text
         self.spans = spans
 
-    @property
-    def data(self) -> bytes:
-        """Return the text's UTF-8 bytes, which facet offsets count."""
-        return self.text.encode("utf-8")
-
     def insert(self, at: int, text: str) -> None:
         """RichText.insert: facets move by the inserted text's UTF-16 length, as it does."""
-        data = self.data
+        data = self.text.encode("utf-8")
         self.text = _decode(data[:at]) + text + _decode(data[at:])
         added = _units(text)
         for span in self.spans:
-            if at <= span[0]:
-                span[0] += added
-                span[1] += added
-            elif span[0] <= at < span[1]:
-                span[1] += added
+            if at <= span.start:
+                span.start += added
+                span.end += added
+            elif span.start <= at < span.end:
+                span.end += added
 
     def delete(self, start: int, end: int) -> None:
         """RichText.delete: facets move by the bytes removed; emptied facets are dropped."""
-        data = self.data
+        data = self.text.encode("utf-8")
         self.text = _decode(data[:start]) + _decode(data[end:])
         removed = end - start
         for span in self.spans:
-            if start <= span[0] and end >= span[1]:
-                span[0] = span[1] = 0
-            elif start > span[1]:
+            if start <= span.start and end >= span.end:
+                span.start = span.end = 0
+            elif start > span.end:
                 pass
-            elif span[0] < start <= span[1] < end:
-                span[1] = start
-            elif start >= span[0] and end <= span[1]:
-                span[1] -= removed
-            elif start < span[0] <= end <= span[1]:
-                span[0] = start
-                span[1] -= removed
-            elif end < span[0]:
-                span[0] -= removed
-                span[1] -= removed
-        self.spans = [span for span in self.spans if span[0] < span[1]]
+            elif span.start < start <= span.end < end:
+                span.end = start
+            elif start >= span.start and end <= span.end:
+                span.end -= removed
+            elif start < span.start <= end <= span.end:
+                span.start = start
+                span.end -= removed
+            elif end < span.start:
+                span.start -= removed
+                span.end -= removed
+        self.spans = [span for span in self.spans if span.start < span.end]
 
 
 @functools.lru_cache(maxsize=4096)  # fitting counts the same candidate texts again
@@ -163,16 +168,14 @@ def shorten(text: str) -> tuple[str, tuple[LinkFacet, ...]]:
     the wrong span, or none. What it would post, it is given here too.
     """
     found = detect_links(text)
-    byte = [len(text[:i].encode("utf-8")) for i in range(len(text) + 1)]
-    spans = [[byte[start], byte[end]] for start, end, _ in found]
-    uris = {id(span): uri for span, (_, _, uri) in zip(spans, found, strict=True)}
+    offsets = [0, *itertools.accumulate(len(c.encode("utf-8")) for c in text)]
+    spans = [_Span(offsets[start], offsets[end], uri) for start, end, uri in found]
     rt = _Posted(text, list(spans))
     for span in spans:
-        start, end = span
-        shown = short_url(_decode(rt.data[start:end]))
+        start, end = span.start, span.end
+        shown = short_url(_decode(rt.text.encode("utf-8")[start:end]))
         size = len(shown.encode("utf-8"))
         rt.insert(start, shown)
-        span[0], span[1] = start, start + size
+        span.start, span.end = start, start + size
         rt.delete(start + size, end + size)
-    facets = tuple(LinkFacet(span[0], span[1], uris[id(span)]) for span in rt.spans)
-    return rt.text, facets
+    return rt.text, tuple(LinkFacet(s.start, s.end, s.uri) for s in rt.spans)
