@@ -136,7 +136,9 @@ def test_graphemes_and_bluesky() -> None:
     assert graphemes("e\u0301" + FAMILY + "🇬🇧" + "\r\n") == 4
     assert bluesky_length("Zalgo Z̤͔ͧ̑̓") == 7
     assert utf8_bytes("é") == 2
-    assert bluesky_length("https://example.org/long/path") == 29  # links count as written
+    # A link counts as the app shows it: host, then the rest cut to 13 and "..." past 15.
+    assert bluesky_length("https://example.org/long/path") == len("example.org/long/path")
+    assert bluesky_length("https://example.org/" + "a" * 100) == len("example.org/") + 12 + 3
 
 
 def test_mastodon_counts_links_as_23_and_mentions_without_domain() -> None:

@@ -86,7 +86,7 @@ def test_schedule_csv_reads_back_with_the_same_posts_and_times(case: str, planne
         assert record["local_time"] == slot.at.isoformat()
         assert datetime.fromisoformat(record["utc_time"]) == slot.utc
         assert record["utc_time"].endswith("Z")
-        assert record["text"] == safe_cell(slot.post.text)
+        assert record["text"] == safe_cell(slot.post.copy_text)
         assert record["link"] == slot.post.link
         assert record["image"] == (slot.post.image or "")
         assert record["alt_text"] == safe_cell(slot.post.alt)
@@ -105,7 +105,7 @@ def test_buffer_files_read_back_with_the_same_posts_and_times(case: str, planned
         assert 0 < len(body) <= BUFFER_ROWS
         mine = [s for s in posts_of(slots) if s.platform == platform]
         for row, slot in zip(body, mine, strict=True):
-            assert row[0] == safe_cell(slot.post.text)
+            assert row[0] == safe_cell(slot.post.copy_text)
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row[3])
             assert datetime.strptime(row[3], "%Y-%m-%d %H:%M") == slot.at.replace(tzinfo=None)
             seen.append(slot.id)
@@ -134,7 +134,7 @@ def test_hootsuite_files_read_back_with_the_same_posts_and_times(case: str, plan
             assert len(row) == 3
             assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", row[0])
             assert datetime.strptime(row[0], "%m/%d/%Y %H:%M") == slot.at.replace(tzinfo=None)
-            assert row[1] == safe_cell(slot.post.text)
+            assert row[1] == safe_cell(slot.post.copy_text)
             assert row[2] == ""  # the link is in the message already (or, Instagram, in bio)
             seen.append(slot.id)
     assert sorted(seen) == sorted(s.id for s in posts_of(slots))
@@ -175,7 +175,7 @@ def test_schedule_ics_reads_back_with_the_same_posts_and_times(case: str, planne
         assert str(event["UID"]) == f"{campaign.slug}.{slot.id}@{domain}"
         assert event.decoded("DTSTAMP") == EPOCH
         if slot.post:
-            assert str(event["DESCRIPTION"]) == slot.post.text
+            assert str(event["DESCRIPTION"]) == slot.post.copy_text
             assert str(event["URL"]) == slot.post.link
         else:
             assert str(event["SUMMARY"]) == f"Email: {campaign.email.subject}"
@@ -204,6 +204,8 @@ def test_schedule_json_reads_back_with_the_same_posts_and_times(case: str, plann
         assert datetime.fromisoformat(entry["local_time"]) == slot.at
         assert datetime.fromisoformat(entry["utc_time"]) == slot.utc
         assert entry["text"] == slot.post.text  # JSON needs no formula guard
+        assert entry["copy_text"] == slot.post.copy_text
+        assert entry["facets"] == slot.post.as_json()["facets"]
     assert sum(p["posts"] for p in data["platforms"].values()) == len(posts)
 
 
@@ -226,7 +228,7 @@ HOSTILE = [
 def hostile(planned) -> tuple:
     campaign, slots = planned["soc23-day1"]
     x = posts_of(slots)[: len(HOSTILE)]
-    out = tuple(replace(s, post=replace(s.post, text=text, alt=text))
+    out = tuple(replace(s, post=replace(s.post, text=text, written=text, alt=text))
                 for s, text in zip(x, HOSTILE, strict=True))
     return campaign, (next(s for s in slots if s.is_email), *out)
 
@@ -270,7 +272,7 @@ def test_ics_keeps_injected_text_inside_the_description(hostile) -> None:
     posts = [s for s in slots if s.post]
     # iCalendar TEXT has one line break, written \n: a bare CR comes back as a line feed.
     assert [str(e["DESCRIPTION"]) for e in events[1:]] == [
-        s.post.text.replace("\r\n", "\n").replace("\r", "\n") for s in posts]
+        s.post.copy_text.replace("\r\n", "\n").replace("\r", "\n") for s in posts]
     assert len({str(e["UID"]) for e in events}) == len(slots)
     for line in data.split(b"\r\n"):
         assert len(line) <= 75

@@ -50,7 +50,7 @@ def reference_ics(campaign: Campaign, slots: tuple[Slot, ...], clock: datetime) 
         entry.add("dtstart", slot.at)
         entry.add("summary", _summary(campaign, slot))
         if slot.post is not None:
-            entry.add("description", slot.post.text)
+            entry.add("description", slot.post.copy_text)
             entry.add("url", slot.post.link)
             entry.add("categories", [slot.platform])
         else:

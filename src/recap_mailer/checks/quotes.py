@@ -102,7 +102,8 @@ def _posts_problems(ctx: Context, quote: Quote) -> list[tuple[str, str | None]]:
         label = f"the {RULES[post.platform].label} post {post.id}"
         if post.quote_span:
             start, end = post.quote_span
-            if _squeeze(text[start:end]) not in _squeeze(post.text):
+            # The copy text: Bluesky's posted text shortens a link the quote may hold.
+            if _squeeze(text[start:end]) not in _squeeze(post.copy_text):
                 problems.append((label, "changed"))
         if post.part == post.parts:
             handle = quote.speaker.handles.on(post.platform)

@@ -97,8 +97,14 @@ def x_weighted_length(text: str) -> int:
 
 
 def bluesky_length(text: str) -> int:
-    """Return Bluesky's length: graphemes, links counted as written (limit 300)."""
-    return graphemes(text)
+    """Return Bluesky's length (limit 300): graphemes, each link as the app shows it.
+
+    The app counts ``shortenLinks(richtext).graphemeLength``: a link as its host and the first
+    13 characters of the rest, then ``...`` (bluesky.py).
+    """
+    from recap_mailer.social.bluesky import shorten  # Bluesky's rules live in bluesky.py
+
+    return graphemes(shorten(text)[0])
 
 
 def mastodon_length(text: str) -> int:

@@ -31,8 +31,8 @@ def format_due(slots: Iterable[Slot]) -> str:
         part = f" · {post.part}/{post.parts}" if post.parts > 1 else ""
         offset = slot.at.isoformat()[-6:]
         lines = [f"===== {slot.at:%a %d %b %Y %H:%M} {slot.at:%Z} ({offset}) · "
-                 f"{RULES[post.platform].label} · {post.quote_id}{part} =====", post.text]
-        if post.part == post.parts and post.link not in post.text:
+                 f"{RULES[post.platform].label} · {post.quote_id}{part} =====", post.copy_text]
+        if post.part == post.parts and post.link not in post.copy_text:
             lines.append(f"----- link: {post.link}")
         if post.image:
             lines += [f"----- image: {post.image}", f"----- alt: {post.alt}"]

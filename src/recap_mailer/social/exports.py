@@ -89,7 +89,7 @@ def schedule_csv(slots: Iterable[Slot]) -> bytes:
     for slot in _posts(slots):
         post = slot.post
         assert post is not None
-        rows.append((post.id, slot.platform, local_iso(slot.at), utc_iso(slot.at), post.text,
+        rows.append((post.id, slot.platform, local_iso(slot.at), utc_iso(slot.at), post.copy_text,
                      post.link, post.image, post.alt))
     return csv_bytes(rows, SCHEDULE_HEADER)
 
@@ -102,7 +102,7 @@ def buffer_files(campaign: Campaign, slots: Iterable[Slot]) -> dict[str, bytes]:
         rows = []
         for slot in mine:
             if slot.platform == platform and slot.post is not None:
-                rows.append((slot.post.text, image_url(campaign, slot.post.image), "",
+                rows.append((slot.post.copy_text, image_url(campaign, slot.post.image), "",
                              f"{slot.at:%Y-%m-%d %H:%M}"))
         for n, chunk in enumerate(_chunks(rows, BUFFER_ROWS), start=1):
             files[f"buffer/{platform}-{n}.csv"] = csv_bytes(chunk, BUFFER_HEADER)
@@ -122,7 +122,7 @@ def hootsuite_files(slots: Iterable[Slot]) -> dict[str, bytes]:
     for slot in mine:
         assert slot.post is not None
         key = (slot.platform, slot.post.quote_id)
-        threads[key] = threads.get(key, "") + slot.post.text
+        threads[key] = threads.get(key, "") + slot.post.copy_text
     for platform in PLATFORMS:
         rows = []
         for slot in mine:
@@ -130,7 +130,7 @@ def hootsuite_files(slots: Iterable[Slot]) -> dict[str, bytes]:
             if slot.platform == platform and post is not None:
                 shown = post.link in threads[(platform, post.quote_id)]
                 link = "" if shown or not RULES[platform].link_in_text else post.link
-                rows.append((f"{slot.at:%m/%d/%Y %H:%M}", post.text, link))
+                rows.append((f"{slot.at:%m/%d/%Y %H:%M}", post.copy_text, link))
         chunks = _chunks(rows, HOOTSUITE_ROWS)
         for n, chunk in enumerate(chunks, start=1):
             name = f"hootsuite/{platform}.csv" if len(chunks) == 1 \
@@ -177,7 +177,8 @@ def schedule_ics(campaign: Campaign, slots: Iterable[Slot], clock: datetime) -> 
         lines += ["BEGIN:VEVENT", f"SUMMARY:{escape_text(_summary(campaign, slot))}", start,
                   f"DTSTAMP:{stamp}", f"UID:{escape_text(uid(campaign, slot))}",
                   f"CATEGORIES:{escape_text(slot.platform if post else 'email')}",
-                  f"DESCRIPTION:{escape_text(post.text if post else campaign.email.preheader)}",
+                  "DESCRIPTION:" + escape_text(post.copy_text if post
+                                               else campaign.email.preheader),
                   "TRANSP:TRANSPARENT"]
         if post is not None:
             lines.append(f"URL:{post.link}")
@@ -204,7 +205,8 @@ def schedule_data(campaign: Campaign, slots: Sequence[Slot]) -> dict[str, Any]:
         assert post is not None
         entries.append({
             "id": post.id, "platform": slot.platform, "local_time": local_iso(slot.at),
-            "utc_time": utc_iso(slot.at), "text": post.text, "link": post.link,
+            "utc_time": utc_iso(slot.at), "text": post.text, "copy_text": post.copy_text,
+            "facets": post.as_json()["facets"], "link": post.link,
             "image": post.image, "image_url": image_url(campaign, post.image), "alt": post.alt,
             "quote_id": post.quote_id, "session_id": post.session_id,
             "thread": {"part": post.part, "parts": post.parts},

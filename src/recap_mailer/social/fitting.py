@@ -163,7 +163,9 @@ def _quote_line(text: str, start: int, end: int, *, trimmed: str = "") -> str:
 
 def _fits(platform: str, text: str, limit: int) -> bool:
     rules = RULES[platform]
-    if rules.byte_limit is not None and counting.utf8_bytes(text) > rules.byte_limit:
+    # The byte limit holds for the text the platform posts (Bluesky's, links shortened).
+    posted = rules.posted(text)[0] if rules.posted else text
+    if rules.byte_limit is not None and counting.utf8_bytes(posted) > rules.byte_limit:
         return False
     return rules.count(text) <= limit
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from recap_mailer import cards
-from recap_mailer.social import counting
+from recap_mailer.social import bluesky, counting
 
 LANDSCAPE, PORTRAIT = cards.CARD_SIZES
 
@@ -26,13 +26,15 @@ class Rules:
     max_hashtags: int | None = None
     byte_limit: int | None = None
     long_form: bool = False
+    #: The text the platform posts for a text pasted in, and its link facets (Bluesky).
+    posted: Callable[[str], tuple[str, tuple[bluesky.LinkFacet, ...]]] | None = None
 
 
 #: The platforms, their limits and how each counts (docs/recap-format.md lists them).
 RULES: dict[str, Rules] = {
     "x": Rules("X", 280, "weighted", counting.x_weighted_length, True, 1000, LANDSCAPE),
     "bluesky": Rules("Bluesky", 300, "graphemes", counting.bluesky_length, True, 2000,
-                     LANDSCAPE, byte_limit=3000),
+                     LANDSCAPE, byte_limit=3000, posted=bluesky.shorten),
     "mastodon": Rules("Mastodon", 500, "graphemes", counting.mastodon_length, True, 1500,
                       LANDSCAPE),
     "linkedin": Rules("LinkedIn", 3000, "utf16", counting.linkedin_length, False, 1000,

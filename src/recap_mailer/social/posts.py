@@ -1,7 +1,8 @@
 """Posts built around the key quotes: one (or a numbered thread) per quote per platform.
 
 Each post is counted by its platform's own rules (counting.py, platforms.py) and never passes
-its limit (fitting.py). The quote card always carries the whole quote.
+its limit (fitting.py). The quote card always carries the whole quote. A Bluesky post's text is
+what the app posts (links shortened, each in a link facet); its copy text keeps full links.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from recap_mailer.model import PLATFORMS, Campaign
 from recap_mailer.social import counting
+from recap_mailer.social.bluesky import LinkFacet
 from recap_mailer.social.fitting import (
     alt_text,
     fit_quote,
@@ -42,12 +44,23 @@ class Post:
     #: None for a thread's last post when it holds only the attribution.
     quote_span: tuple[int, int] | None = None
     trimmed: bool = False
+    #: The text to paste into the app, where it posts another (Bluesky shortens links).
+    written: str | None = None
+    #: Where the platform takes them (Bluesky), the link facets of ``text``.
+    facets: tuple[LinkFacet, ...] | None = None
+
+    @property
+    def copy_text(self) -> str:
+        """Return the text to paste into the platform's app or a scheduler: links in full."""
+        return self.written if self.written is not None else self.text
 
     def as_json(self) -> dict[str, Any]:
         """Return the post as plain JSON data."""
         rules = RULES[self.platform]
         return {
             "id": self.id, "platform": self.platform, "text": self.text,
+            "copy_text": self.copy_text,
+            "facets": None if self.facets is None else [f.as_json() for f in self.facets],
             "length": self.length, "limit": self.limit, "unit": self.unit,
             "bytes": counting.utf8_bytes(self.text), "byte_limit": rules.byte_limit,
             "quote_id": self.quote_id, "session_id": self.session_id, "link": self.link,
@@ -75,8 +88,13 @@ def compose_posts(campaign: Campaign) -> tuple[Post, ...]:
             link = post_link(campaign, quote, platform)
             alt = alt_text(campaign, quote, rules.alt_limit)
             for part, piece in enumerate(pieces, start=1):
+                text, written, facets = piece.text, None, None
+                if rules.posted is not None:
+                    text, facets = rules.posted(piece.text)
+                    written = piece.text
                 posts.append(Post(
-                    id=f"{quote.id}-{platform}-{part}", platform=platform, text=piece.text,
+                    id=f"{quote.id}-{platform}-{part}", platform=platform, text=text,
+                    written=written, facets=facets,
                     length=rules.count(piece.text), limit=limit, unit=rules.unit,
                     quote_id=quote.id, session_id=quote.session.id, link=link,
                     image=card_path(quote.id, platform) if part == 1 else None,
@@ -103,7 +121,7 @@ def platform_text(posts: Iterable[Post], platform: str) -> str:
             continue
         where = f" · {post.part}/{post.parts}" if post.parts > 1 else ""
         lines = [f"===== {post.quote_id}{where} · {post.length}/{post.limit} {rules.unit} =====",
-                 post.text]
+                 post.copy_text]
         if post.image:
             lines.append(f"----- image: {post.image}")
             lines.append(f"----- alt: {post.alt}")
