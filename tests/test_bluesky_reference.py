@@ -147,7 +147,7 @@ def test_short_url_is_the_app_rule_read_by_a_real_url_parser() -> None:
 
 
 def test_the_shipped_tlds_are_the_ones_atproto_api_detects_with() -> None:
-    data = resources.files("recap_mailer.social").joinpath("data/tlds.txt")
+    data = resources.files("recap_mailer.social").joinpath("data/bluesky-tlds.txt")
     assert data.read_text(encoding="ascii").split() == _app([])["tlds"]
 
 

@@ -147,7 +147,7 @@ def test_seeded_corpus_matches_twitter_text() -> None:
 
 
 def _tlds() -> list[str]:
-    data = importlib.resources.files("recap_mailer.social").joinpath("tlds.txt")
+    data = importlib.resources.files("recap_mailer.social").joinpath("data/x-tlds.txt")
     return [line for line in data.read_text("utf-8").splitlines()
             if line and not line.startswith(("#", "["))]
 

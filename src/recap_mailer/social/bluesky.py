@@ -35,7 +35,7 @@ _URL = regex.compile(
 @functools.cache
 def _tlds() -> frozenset[str]:
     """Return the top-level domains @atproto/api knows (its ``tlds`` package, ASCII ones)."""
-    data = resources.files("recap_mailer.social").joinpath("data/tlds.txt")
+    data = resources.files("recap_mailer.social").joinpath("data/bluesky-tlds.txt")
     return frozenset(data.read_text(encoding="ascii").split())
 
 

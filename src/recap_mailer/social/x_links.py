@@ -88,7 +88,7 @@ def _cls(*parts: str | tuple[tuple[int, int], ...], negate: bool = False) -> str
 
 
 def _tld_names() -> dict[str, list[str]]:
-    text = importlib.resources.files(__package__).joinpath("tlds.txt").read_text("utf-8")
+    text = importlib.resources.files(__package__).joinpath("data/x-tlds.txt").read_text("utf-8")
     groups: dict[str, list[str]] = {}
     current: list[str] = []
     for line in text.splitlines():
@@ -128,7 +128,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
                f"(?::[0-9]+)?(?P<path>/{path}*)?(?:\\?{query_char}*{query_end})?)")
     ascii_domain = f"(?:{_cls('-', _ALNUM, _LATIN_ACCENTS)}+\\.)+{top}"
     tco = f"HTTPS?://T\\.CO/({_cls(_ALNUM)}+)(?:\\?{query_char}*{query_end})?"
-    emoji = importlib.resources.files(__package__).joinpath("twemoji.txt").read_text("utf-8")
+    emoji = importlib.resources.files(__package__).joinpath("data/x-twemoji.txt").read_text("utf-8")
     emoji_source = [line for line in emoji.splitlines() if line and not line.startswith("#")]
     return {"extract": re.compile(extract), "ascii": re.compile(ascii_domain),
             "tco": re.compile(tco), "emoji": re.compile(emoji_source[0])}
