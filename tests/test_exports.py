@@ -19,6 +19,7 @@ from recap_mailer.build import build_campaign, load_campaign, plan_posts
 from recap_mailer.social.exports import (
     BUFFER_HEADER,
     BUFFER_ROWS,
+    HOOTSUITE_NETWORKS,
     HOOTSUITE_ROWS,
     SCHEDULE_HEADER,
     buffer_files,
@@ -30,6 +31,8 @@ from recap_mailer.social.exports import (
     schedule_ics,
     schedule_json,
 )
+from recap_mailer.social.fitting import FORMULA_START
+from recap_mailer.social.platforms import RULES
 from recap_mailer.social.schedule import Slot, build_clock
 
 EPOCH = datetime.fromtimestamp(1694728800, UTC)  # any stamp passed in is written as it is
@@ -62,8 +65,7 @@ def test_the_build_writes_every_export_and_shows_the_timeline() -> None:
     assert sorted(n for n in expected if "/" in n) == sorted(
         [f"buffer/{p}-1.csv" for p in ("x", "bluesky", "mastodon", "linkedin", "threads",
                                        "instagram")]
-        + [f"hootsuite/{p}.csv" for p in ("x", "bluesky", "mastodon", "linkedin", "threads",
-                                          "instagram")])
+        + [f"hootsuite/{p}.csv" for p in HOOTSUITE_NETWORKS])
     preview = build.files["preview.html"].decode("utf-8")
     assert '<section id="schedule">' in preview
     for slot in build.schedule:
@@ -92,8 +94,31 @@ def test_schedule_csv_reads_back_with_the_same_posts_and_times(case: str, planne
         assert record["alt_text"] == safe_cell(slot.post.alt)
 
 
+def _whole_posts(slots: tuple[Slot, ...], platform: str) -> list[Slot]:
+    """Return the slots a scheduler's file holds for ``platform``: one per quote."""
+    return [s for s in posts_of(slots) if s.platform == platform and s.post.part == 1]
+
+
+def _assert_whole_post(text: str, slot: Slot, campaign) -> None:
+    """A row holds one post, as composed: the quote (whole or trimmed), the credit, the link."""
+    post = slot.post
+    assert text == post.whole_text  # never altered on the way out (no leading ')
+    assert not text.startswith(FORMULA_START)
+    assert not re.search(r"(?m)^\d+/\d+$|^\d+/\d+ ", text)  # no part numbers: not a thread
+    quote = next(q for q in campaign.quotes if q.id == post.quote_id)
+    assert text.startswith("“")
+    shown = text[1:].split("…”")[0].split("”")[0].rstrip()  # the quote, whole or trimmed
+    assert shown and quote.text.strip().startswith(shown)
+    assert quote.speaker.display_name in text
+    rules = RULES[slot.platform]
+    assert (post.link in text) if rules.link_in_text else ("link in bio" in text)
+    assert rules.count(text) <= (post.limit)
+    if post.parts > 1:
+        assert post.single_length == rules.count(text)
+
+
 @pytest.mark.parametrize("case", list(CASES))
-def test_buffer_files_read_back_with_the_same_posts_and_times(case: str, planned) -> None:
+def test_buffer_files_read_back_with_whole_posts_and_their_times(case: str, planned) -> None:
     campaign, slots = planned[case]
     files = buffer_files(campaign, slots)
     seen = []
@@ -103,13 +128,12 @@ def test_buffer_files_read_back_with_the_same_posts_and_times(case: str, planned
         header, *body = rows(data)
         assert tuple(header) == BUFFER_HEADER
         assert 0 < len(body) <= BUFFER_ROWS
-        mine = [s for s in posts_of(slots) if s.platform == platform]
-        for row, slot in zip(body, mine, strict=True):
-            assert row[0] == safe_cell(slot.post.copy_text)
+        for row, slot in zip(body, _whole_posts(slots, platform), strict=True):
+            _assert_whole_post(row[0], slot, campaign)
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row[3])
             assert datetime.strptime(row[3], "%Y-%m-%d %H:%M") == slot.at.replace(tzinfo=None)
             seen.append(slot.id)
-    assert sorted(seen) == sorted(s.id for s in posts_of(slots))
+    assert sorted(seen) == sorted(s.id for s in posts_of(slots) if s.post.part == 1)
 
 
 def test_buffer_image_urls_come_from_image_base_url(planned) -> None:
@@ -117,27 +141,44 @@ def test_buffer_image_urls_come_from_image_base_url(planned) -> None:
     body = rows(buffer_files(campaign, slots)["buffer/instagram-1.csv"])[1:]
     assert [r[1] for r in body] == [f"https://example.org/recap/jour-2/cards/q{i}-1080x1350.png"
                                     for i in (1, 2, 3)]
-    campaign, slots = planned["soc23-day1"]  # no image_base_url: no image for Buffer
-    assert {r[1] for r in rows(buffer_files(campaign, slots)["buffer/x-1.csv"])[1:]} == {""}
+    campaign, slots = planned["minimal"]  # no image_base_url: no image for Buffer
+    for name, data in buffer_files(campaign, slots).items():
+        assert {r[1] for r in rows(data)[1:]} <= {""}, name
+
+
+@pytest.mark.parametrize(("base", "url"), [
+    ("https://cdn.example.org/a b/", "https://cdn.example.org/a b/q%20%C3%A9-1600x900.png"),
+    ("https://cdn.example.org/cards", "https://cdn.example.org/cards/q%20%C3%A9-1600x900.png"),
+    ("https://cdn.example.org", "https://cdn.example.org/q%20%C3%A9-1600x900.png"),
+])
+def test_image_urls_are_joined_as_urls(base: str, url: str, planned) -> None:
+    from recap_mailer.social.exports import image_url
+
+    campaign, _ = planned["minimal"]
+    campaign = replace(campaign, schedule=replace(campaign.schedule, image_base_url=base))
+    assert image_url(campaign, "cards/q é-1600x900.png") == url
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_hootsuite_files_read_back_with_the_same_posts_and_times(case: str, planned) -> None:
-    _, slots = planned[case]
+def test_hootsuite_files_read_back_with_whole_posts_and_their_times(case: str, planned) -> None:
+    campaign, slots = planned[case]
     seen = []
-    for name, data in sorted(hootsuite_files(slots).items()):
+    files = hootsuite_files(slots)
+    assert {re.fullmatch(r"hootsuite/([a-z]+)\.csv", n)[1] for n in files} <= set(
+        HOOTSUITE_NETWORKS)
+    for name, data in sorted(files.items()):
         platform = re.fullmatch(r"hootsuite/([a-z]+)\.csv", name)[1]
         body = rows(data)  # no header row
         assert 0 < len(body) <= HOOTSUITE_ROWS
-        mine = [s for s in posts_of(slots) if s.platform == platform]
-        for row, slot in zip(body, mine, strict=True):
+        for row, slot in zip(body, _whole_posts(slots, platform), strict=True):
             assert len(row) == 3
             assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", row[0])
             assert datetime.strptime(row[0], "%m/%d/%Y %H:%M") == slot.at.replace(tzinfo=None)
-            assert row[1] == safe_cell(slot.post.copy_text)
+            _assert_whole_post(row[1], slot, campaign)
             assert row[2] == ""  # the link is in the message already (or, Instagram, in bio)
             seen.append(slot.id)
-    assert sorted(seen) == sorted(s.id for s in posts_of(slots))
+    assert sorted(seen) == sorted(s.id for s in posts_of(slots) if s.post.part == 1
+                                  and s.platform in HOOTSUITE_NETWORKS)
 
 
 def test_long_schedules_are_split_into_files_each_scheduler_takes() -> None:

@@ -185,13 +185,17 @@ def test_optional_parts_go_first(minimal) -> None:
     assert "#OpenData" in post.text and "A talk" in post.text
 
 
-def test_a_handle_replaces_name_and_affiliation(minimal) -> None:
+def test_a_handle_joins_the_name_where_the_platform_links_it(minimal) -> None:
     ada = Person(id="ada", name="Ada Lovelace", affiliation="Analytical Engines",
-                 handles=Handles(x="@ada", bluesky="@ada.bsky.social"))
+                 handles=Handles(x="@ada", bluesky="@ada.bsky.social", linkedin="ada-l"))
     posts = compose_posts(_with_quote(minimal, "Hello.", speaker=ada))
     by = {p.platform: p.text for p in posts}
-    assert "— @ada," in by["x"] and "— @ada.bsky.social," in by["bluesky"]
-    assert "— Ada Lovelace (Analytical Engines)," in by["mastodon"]
+    assert "— Ada Lovelace (@ada), Analytical Engines, at " in by["x"]
+    assert "— Ada Lovelace (@ada.bsky.social), Analytical Engines, at " in by["bluesky"]
+    assert "— Ada Lovelace (Analytical Engines), at " in by["mastodon"]
+    # LinkedIn has no mention written as text: the name alone.
+    assert "— Ada Lovelace (Analytical Engines), at " in by["linkedin"]
+    assert "@" not in by["linkedin"].split("http")[0]
 
 
 def test_an_impossible_post_is_a_source_error(minimal, tmp_path) -> None:

@@ -105,6 +105,20 @@ CASES = [
     ("bad-kind-colour", edit("    kind: talk\n", "    kind: talk\n    kind_colour: red\n"),
      ["recap.yaml:24:18: error: sessions[0].kind_colour: expected a colour written #rrggbb, "
       "got 'red'"]),
+    ("x-limit", edit("    text: Words.\n",
+                     "    text: Words.\nsocial: {platforms: {x: {limit: 1000}}}\n"),
+     ["recap.yaml:32:26: error: social.platforms.x.limit: X's limit is 280 weighted for "
+      "everyone; only Mastodon servers set their own"]),
+    ("bluesky-server", edit("    text: Words.\n",
+                            "    text: Words.\n"
+                            "social: {platforms: {bluesky: {server: a.social}}}\n"),
+     ["recap.yaml:32:32: error: social.platforms.bluesky.server: only Mastodon posts go out "
+      "from a server of their own"]),
+    ("image-base-query", edit("    text: Words.\n", "    text: Words.\nschedule: "
+                              "{image_base_url: 'https://cdn.example.org/c/?token=abc'}\n"),
+     ["recap.yaml:32:28: error: schedule.image_base_url: 'https://cdn.example.org/c/?token=abc' "
+      "has a query or a fragment; give the folder's address alone (each card's file name is "
+      "added to it)"]),
     ("impossible-date", edit("  date: 2024-03-01", "  date: 2024-02-30"),
      ["recap.yaml:14:9: error: event.date: '2024-02-30' is not a real date"]),
     ("ambiguous-date", edit("  date: 2024-03-01", "  date: 03/04/2024"),

@@ -202,6 +202,7 @@ class PlatformSettings:
     platform: str
     enabled: bool = True
     extra_hashtags: tuple[str, ...] = ()
+    max_hashtags: int | None = None  # the platform's own cap (social.platforms.RULES) if None
     limit: int | None = None
     server: str | None = None
 

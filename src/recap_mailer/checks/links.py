@@ -32,9 +32,12 @@ def web_links(checked: Checked, email: EmailReading) -> list[tuple[str, str]]:
 def check_links(ctx: Context) -> list[Finding]:
     """Every link well formed, https:, with UTM parameters (the unsubscribe link aside)."""
     found = []
+    quoted = [quote.text for quote in ctx.campaign.quotes]
     for url, output in web_links(ctx.checked, ctx.email):
         if url == ctx.campaign.email.unsubscribe_link:
             continue  # an email service's merge tag, or the list's own opt-out address
+        if any(url in words for words in quoted):
+            continue  # a speaker's words, verbatim: not ours to tag
         problem = link_problem(url, named=True, tracked=True)
         if problem:
             found.append(ctx.where("links", needle(url), problem.severity, problem.message,

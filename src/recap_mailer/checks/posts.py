@@ -7,6 +7,7 @@ from functools import lru_cache
 from recap_mailer.checks.context import Context
 from recap_mailer.checks.findings import Finding
 from recap_mailer.social import bluesky, counting
+from recap_mailer.social.fitting import HASHTAG, asked_hashtags, hashtag_cap, wanted_hashtags
 from recap_mailer.social.platforms import RULES
 
 
@@ -50,6 +51,7 @@ def check_posts(ctx: Context) -> list[Finding]:
                                 f"post {post.id}: its alt text is "
                                 f"{counting.alt_length(post.alt)} characters; {rules.label} "
                                 f"takes {rules.alt_limit}", key=True))
+    found += _hashtags_left_out(ctx)
     for settings in ctx.campaign.social.enabled:
         if settings.platform == "mastodon" and settings.limit is None:
             found.append(ctx.at("posts", ("social", "platforms", "mastodon"), "warning",
@@ -57,3 +59,40 @@ def check_posts(ctx: Context) -> list[Finding]:
                                 "each server sets its own limit: give the server and its limit",
                                 key=True))
     return found
+
+
+def _hashtags_left_out(ctx: Context) -> list[Finding]:
+    """Name, per platform, every hashtag asked for that some post goes without, and why."""
+    found = []
+    quotes = {q.id: q for q in ctx.campaign.quotes}
+    for settings in ctx.campaign.social.enabled:
+        platform, rules = settings.platform, RULES[settings.platform]
+        cap = hashtag_cap(settings)
+        over_cap: dict[str, None] = {}
+        no_room: dict[str, None] = {}
+        for post in ctx.checked.posts:
+            quote = quotes.get(post.quote_id)
+            if post.platform != platform or post.part != post.parts or quote is None:
+                continue
+            allowed = wanted_hashtags(ctx.campaign, quote, settings)[1]
+            carried = {t.casefold() for t in HASHTAG.findall(post.text)}
+            for tag in asked_hashtags(ctx.campaign, quote, settings):
+                if tag.casefold() in carried:
+                    continue
+                (over_cap if tag not in allowed else no_room)[tag] = None
+        at = ("social", "platforms", platform)
+        if over_cap:
+            found.append(ctx.at("posts", at, "warning",
+                                f"{rules.label} posts leave out {_tags(over_cap)}: at most "
+                                f"{cap} hashtag{'s' if cap != 1 else ''} a post; set "
+                                f"social.platforms.{platform}.max_hashtags to change it",
+                                key=True))
+        if no_room:
+            found.append(ctx.at("posts", at, "warning",
+                                f"some {rules.label} posts leave out {_tags(no_room)}: no room "
+                                "beside the quote", key=True))
+    return found
+
+
+def _tags(tags: dict[str, None]) -> str:
+    return ", ".join(f"#{t}" for t in tags)

@@ -62,6 +62,11 @@ def _platform_findings(ctx: Context, platform: str, mine: list[Slot],
                             f"{len(past)} of {len(mine)} {label} posts are in the past "
                             f"(the first at {past[0].at:%Y-%m-%d %H:%M %Z}); schedulers "
                             "refuse them: move schedule.start on"))
+    if RULES[platform].needs_image and ctx.campaign.schedule.image_base_url is None:
+        found.append(ctx.at("schedule", ("schedule", "image_base_url"), "warning",
+                            f"{label} cannot post without an image, and its {len(mine)} posts "
+                            "in the schedulers' files have none: set schedule.image_base_url "
+                            "to where out/<slug>/cards/ will be published"))
     found += _too_close(ctx, at, label, mine, gap_minutes)
     found += _repeated(ctx, at, label, mine)
     off_grid = [s for s in mine if s.at.minute % 5 or s.at.second]

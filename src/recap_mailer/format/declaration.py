@@ -190,6 +190,9 @@ PLATFORM = Record(
         "enabled": Field(Flag(), "Write posts for this platform."),
         "extra_hashtags": Field(Items(_HASHTAG, max_items=10),
                                 "Hashtags added when room allows."),
+        "max_hashtags": Field(Number(minimum=0, maximum=30),
+                              "Most hashtags a post carries (X 2, LinkedIn 5, Threads 1, "
+                              "Instagram 5 unless set; Bluesky and Mastodon no cap)."),
         "limit": Field(Number(minimum=100, maximum=100_000),
                        "Character limit, where the server sets its own (Mastodon)."),
         "server": Field(Text(max_length=200, pattern=r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}",

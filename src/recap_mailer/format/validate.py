@@ -146,10 +146,46 @@ def _quote_marks(data: dict[str, Any], email: dict[str, Any], event: dict[str, A
                             "leave out the surrounding quotation marks; they are added for you")
 
 
+#: Platforms whose servers each set their own limit; everywhere else the limit is fixed.
+_OWN_LIMITS = ("mastodon",)
+
+
+def _platform_settings(data: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
+                       checker: Checker) -> None:
+    """Refuse a limit or a server where the platform has one of its own for everyone."""
+    from recap_mailer.social.platforms import RULES
+
+    social = data["social"] if isinstance(data["social"], dict) else {}
+    platforms = social.get("platforms") if isinstance(social.get("platforms"), dict) else {}
+    for name, settings in platforms.items():
+        if not isinstance(settings, dict) or name in _OWN_LIMITS:
+            continue
+        rules = RULES[name]
+        if settings.get("limit") is not None:
+            checker.error(("social", "platforms", name, "limit"),
+                          f"{rules.label}'s limit is {rules.limit} {rules.unit} for everyone; "
+                          "only Mastodon servers set their own", key=True)
+        if settings.get("server") is not None:
+            checker.error(("social", "platforms", name, "server"),
+                          "only Mastodon posts go out from a server of their own", key=True)
+
+
+def _image_base(data: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
+                checker: Checker) -> None:
+    """Refuse an image address that cannot have a card's name added to it."""
+    schedule = data["schedule"] if isinstance(data["schedule"], dict) else {}
+    base = schedule.get("image_base_url")
+    if isinstance(base, str) and ("?" in base or "#" in base):
+        checker.error(("schedule", "image_base_url"),
+                      f"'{base}' has a query or a fragment; give the folder's address alone "
+                      "(each card's file name is added to it)")
+
+
 _Advice = Callable[[dict[str, Any], dict[str, Any], dict[str, Any], Checker], None]
 #: The advisory rules, each over the whole checked data with its email and event sections.
 _ADVICE: tuple[_Advice, ...] = (_unsubscribe_needed, _no_encoded_words, _dates_in_order,
-                                _schedule, _prose, _quote_marks)
+                                _schedule, _prose, _quote_marks, _platform_settings,
+                                _image_base)
 
 
 def _check_schedule(schedule: dict[str, Any], email: dict[str, Any], event: dict[str, Any],

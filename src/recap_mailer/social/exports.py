@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import quote, urljoin
 
 from recap_mailer.model import PLATFORMS, Campaign
 from recap_mailer.social.calendar import (
@@ -26,15 +27,16 @@ from recap_mailer.social.calendar import (
     utc_time,
     vtimezone,
 )
+from recap_mailer.social.fitting import FORMULA_START
 from recap_mailer.social.platforms import RULES
 from recap_mailer.social.schedule import Slot, platform_timing
-
-#: Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 BUFFER_HEADER = ("Text", "Image URL", "Tags", "Posting Time")
 BUFFER_ROWS = 100
 HOOTSUITE_ROWS = 350
+#: The networks of ours Hootsuite publishes to (X, LinkedIn, Threads, Instagram; not Bluesky
+#: or Mastodon): the others go to Buffer, or by hand from posts/<platform>.txt.
+HOOTSUITE_NETWORKS = ("x", "linkedin", "threads", "instagram")
 SCHEDULE_HEADER = ("post_id", "platform", "local_time", "utc_time", "text", "link", "image",
                    "alt_text")
 
@@ -70,7 +72,9 @@ def image_url(campaign: Campaign, image: str | None) -> str | None:
     base = campaign.schedule.image_base_url
     if not (image and base):
         return None
-    return base.rstrip("/") + "/" + image.removeprefix("cards/")
+    # Joined as a URL: the folder's address, then the card's file name, quoted as a path.
+    folder = base if base.endswith("/") else base + "/"
+    return urljoin(folder, quote(image.removeprefix("cards/")))
 
 
 def _posts(slots: Iterable[Slot]) -> list[Slot]:
@@ -101,8 +105,9 @@ def buffer_files(campaign: Campaign, slots: Iterable[Slot]) -> dict[str, bytes]:
     for platform in PLATFORMS:
         rows = []
         for slot in mine:
-            if slot.platform == platform and slot.post is not None:
-                rows.append((slot.post.copy_text, image_url(campaign, slot.post.image), "",
+            # A row is a post of its own: a thread goes as its quote in one post.
+            if slot.platform == platform and slot.post and slot.post.whole_text is not None:
+                rows.append((slot.post.whole_text, image_url(campaign, slot.post.image), "",
                              f"{slot.at:%Y-%m-%d %H:%M}"))
         for n, chunk in enumerate(_chunks(rows, BUFFER_ROWS), start=1):
             files[f"buffer/{platform}-{n}.csv"] = csv_bytes(chunk, BUFFER_HEADER)
@@ -112,25 +117,23 @@ def buffer_files(campaign: Campaign, slots: Iterable[Slot]) -> dict[str, bytes]:
 def hootsuite_files(slots: Iterable[Slot]) -> dict[str, bytes]:
     """Return hootsuite/<platform>.csv: the bulk composer's date, message, link; 350 rows a file.
 
-    Hootsuite's CSV has no header row and the date format is chosen at upload: these use
-    MM/DD/YYYY HH:mm (24-hour). The link column stays empty where the link is already in
-    the message or its thread, which Hootsuite would otherwise add a second time.
+    Only for the networks Hootsuite publishes to (HOOTSUITE_NETWORKS). Hootsuite's CSV has
+    no header row and the date format is chosen at upload: these use MM/DD/YYYY HH:mm
+    (24-hour). A row is a post of its own, so a thread goes as its quote in one post. The
+    link column stays empty where the message already holds the link, which Hootsuite would
+    otherwise add a second time.
     """
     files: dict[str, bytes] = {}
     mine = _posts(slots)
-    threads: dict[tuple[str, str], str] = {}
-    for slot in mine:
-        assert slot.post is not None
-        key = (slot.platform, slot.post.quote_id)
-        threads[key] = threads.get(key, "") + slot.post.copy_text
-    for platform in PLATFORMS:
+    for platform in HOOTSUITE_NETWORKS:
         rows = []
         for slot in mine:
             post = slot.post
-            if slot.platform == platform and post is not None:
-                shown = post.link in threads[(platform, post.quote_id)]
-                link = "" if shown or not RULES[platform].link_in_text else post.link
-                rows.append((f"{slot.at:%m/%d/%Y %H:%M}", post.copy_text, link))
+            if slot.platform == platform and post is not None and post.whole_text is not None:
+                text = post.whole_text
+                link = "" if post.link in text or not RULES[platform].link_in_text \
+                    else post.link
+                rows.append((f"{slot.at:%m/%d/%Y %H:%M}", text, link))
         chunks = _chunks(rows, HOOTSUITE_ROWS)
         for n, chunk in enumerate(chunks, start=1):
             name = f"hootsuite/{platform}.csv" if len(chunks) == 1 \

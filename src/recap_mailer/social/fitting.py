@@ -75,8 +75,9 @@ class _Frame:
     link_label: str
 
 
-def _hashtags(tags: Iterable[str]) -> tuple[str, ...]:
-    seen: set[str] = set()
+def _hashtags(tags: Iterable[str], text: str = "") -> tuple[str, ...]:
+    """Return the tags once each (case aside), leaving out those ``text`` already carries."""
+    seen = {t.casefold() for t in HASHTAG.findall(text)}
     kept = []
     for tag in tags:
         if tag.casefold() not in seen:
@@ -85,32 +86,67 @@ def _hashtags(tags: Iterable[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
+#: A hashtag as platforms find one in text: "#" then word characters, not inside a word.
+HASHTAG = regex.compile(r"(?<![\w#])#(\w+)")
+
+
+def asked_hashtags(campaign: Campaign, quote: Quote,
+                   settings: PlatformSettings) -> tuple[str, ...]:
+    """Return every tag a post of the quote is asked to carry that the quote does not."""
+    return _hashtags((*campaign.event.hashtags, *settings.extra_hashtags), quote.text)
+
+
+def hashtag_cap(settings: PlatformSettings) -> int | None:
+    """Return the most hashtags a post on the platform carries: the source's, else its own."""
+    if settings.max_hashtags is not None:
+        return settings.max_hashtags
+    return RULES[settings.platform].max_hashtags
+
+
+def wanted_hashtags(campaign: Campaign, quote: Quote,
+                    settings: PlatformSettings) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the event's tags and all tags a post may carry, within the platform's cap."""
+    cap = hashtag_cap(settings)
+    tags = _hashtags(campaign.event.hashtags, quote.text)
+    extra = asked_hashtags(campaign, quote, settings)
+    if cap is not None:
+        tags, extra = tags[:cap], extra[:cap]
+    return tags, extra
+
+
 def _frames(campaign: Campaign, quote: Quote,
             settings: PlatformSettings) -> tuple[list[_Frame], list[_Frame]]:
-    """Return the frames to try in order: whole, then without each optional part in turn;
-    and, apart, the last resorts (no affiliation, fewer tags, no context)."""
+    """Return the frames to try in order: whole, then without each optional part in turn
+    (extra hashtags, the session's name, the affiliation); and, apart, the last resorts."""
     rules = RULES[settings.platform]
     event, session, person = campaign.event, quote.session, quote.speaker
-    handle = person.handles.on(settings.platform)
+    links_handles = settings.platform != "linkedin"  # LinkedIn has no mention written as text
+    handle = person.handles.on(settings.platform) if links_handles else None
+    organiser = event.handles.on(settings.platform) if links_handles else None
     day = f"{event.name}, {event.day_label}" if rules.long_form else (
         f"{event.short_name} {event.day_label}")
+    if organiser:
+        day += f", {organiser}"
     with_session = f"{session.title} ({day})"
-    tags = _hashtags(event.hashtags)
-    extra = _hashtags((*event.hashtags, *settings.extra_hashtags))
-    if rules.max_hashtags is not None:
-        tags, extra = tags[: rules.max_hashtags], extra[: rules.max_hashtags]
-    link = post_link(campaign, quote, settings.platform)
+    tags, extra = wanted_hashtags(campaign, quote, settings)
     label = "Watch the session" if session.recording else "Read the recap"
-    whole = _Frame(handle or person.credit, with_session, extra, link, label)
+    # The name stays; a handle the platform links is added to it.
+    named = person.display_name + (f" ({handle})" if handle else "")
+    credit = (f"{named}, {person.affiliation}" if person.affiliation else named) if handle \
+        else person.credit
+    link = post_link(campaign, quote, settings.platform)
+    whole = _Frame(credit, with_session, extra, link, label)
     optional = _distinct([
         whole,
         replace(whole, hashtags=tags),                      # extra hashtags go first
         replace(whole, hashtags=tags, context=day),         # then the session's name
+        replace(whole, hashtags=tags, context=day, speaker=named),  # then the affiliation
     ])
     # Only names and tags too long for the platform get this far.
-    named = replace(optional[-1], speaker=handle or person.display_name)
-    emergency = _distinct([named, replace(named, hashtags=tags[:1]),
-                           replace(named, hashtags=(), context="")])
+    last = optional[-1]
+    emergency = _distinct([replace(last, hashtags=tags[:1]),
+                           replace(last, hashtags=(), context=""),
+                           replace(last, hashtags=(), context="", speaker=handle or named)])
     return optional, [f for f in emergency if f not in optional]
 
 
@@ -143,15 +179,26 @@ def _attribution(platform: str, frame: _Frame) -> list[str]:
     return [speaker, tags, link]
 
 
+#: What a spreadsheet runs as a formula at the start of a cell (CSV injection): no post or
+#: thread part starts with one, so the schedulers' files never need to alter a post.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def render_post(platform: str, quote_line: str, frame: _Frame | None,
                 marker: str | None) -> str:
-    """Join a post's pieces the way its platform reads: tight on X, in paragraphs elsewhere."""
+    """Join a post's pieces the way its platform reads: tight on X, in paragraphs elsewhere.
+
+    A thread's part number ends the part, or starts it where the part would otherwise start
+    with what a spreadsheet reads as a formula (a quote's words going on after "-" or "@").
+    """
     blocks = [quote_line] if quote_line else []
     if frame is not None:
         blocks += _attribution(platform, frame)
     tight = platform in ("x", "bluesky", "threads")
     text = ("\n" if tight else "\n\n").join(b for b in blocks if b)
-    return f"{text}\n{marker}" if marker else text
+    if not marker:
+        return text
+    return f"{marker} {text}" if text.startswith(FORMULA_START) else f"{text}\n{marker}"
 
 
 def _quote_line(text: str, start: int, end: int, *, trimmed: str = "") -> str:
@@ -264,7 +311,11 @@ def _thread(platform: str, text: str, frame: _Frame, limit: int) -> list[Piece] 
 
 
 def fit_quote(campaign: Campaign, quote: Quote, settings: PlatformSettings) -> list[Piece]:
-    """Return the post or thread for one quote on one platform, within its limit."""
+    """Return the post or thread for one quote on one platform, within its limit.
+
+    One post whenever the quote fits whole with some frame (optional parts dropped in turn);
+    a thread only when the quote itself does not fit, in as few parts as possible.
+    """
     platform = settings.platform
     rules = RULES[platform]
     limit = settings.limit or rules.limit
@@ -275,13 +326,39 @@ def fit_quote(campaign: Campaign, quote: Quote, settings: PlatformSettings) -> l
         single = render_post(platform, whole_line, frame, None)
         if _fits(platform, single, limit):
             return [Piece(single, (0, len(text)))]
-    shorten = _thread if rules.threads else _trim
+    if not rules.threads:
+        return single_post(campaign, quote, settings)
+    # The thread's last post carries the credit: the fullest one that adds no part.
+    for frames in (optional, emergency):
+        best: list[Piece] | None = None
+        for frame in frames:
+            pieces = _thread(platform, text, frame, limit)
+            if pieces and (best is None or len(pieces) < len(best)):
+                best = pieces
+        if best:
+            return best
+    raise PostFitError(quote.id, platform, f"even the speaker's name and the link alone pass "
+                       f"the limit of {limit} {rules.unit}")
+
+
+def single_post(campaign: Campaign, quote: Quote, settings: PlatformSettings) -> list[Piece]:
+    """Return one post for the quote: whole if it fits, else trimmed at a boundary (the card
+    shows it whole). For what cannot carry a thread: Buffer's and Hootsuite's files."""
+    platform = settings.platform
+    limit = settings.limit or RULES[platform].limit
+    text = quote.text.strip()
+    optional, emergency = _frames(campaign, quote, settings)
+    whole_line = _quote_line(text, 0, len(text))
+    for frame in optional:
+        single = render_post(platform, whole_line, frame, None)
+        if _fits(platform, single, limit):
+            return [Piece(single, (0, len(text)))]
     for frame in (optional[-1], *emergency):
-        pieces = shorten(platform, text, frame, limit)
+        pieces = _trim(platform, text, frame, limit)
         if pieces:
             return pieces
     raise PostFitError(quote.id, platform, f"even the speaker's name and the link alone pass "
-                       f"the limit of {limit} {rules.unit}")
+                       f"the limit of {limit} {RULES[platform].unit}")
 
 # --- alt text -----------------------------------------------------------------------------
 

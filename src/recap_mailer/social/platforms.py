@@ -26,23 +26,26 @@ class Rules:
     max_hashtags: int | None = None
     byte_limit: int | None = None
     long_form: bool = False
+    needs_image: bool = False  # the platform refuses a post without an image or a video
     #: The text the platform posts for a text pasted in, and its link facets (Bluesky).
     posted: Callable[[str], tuple[str, tuple[bluesky.LinkFacet, ...]]] | None = None
 
 
 #: The platforms, their limits and how each counts (docs/recap-format.md lists them).
 RULES: dict[str, Rules] = {
-    "x": Rules("X", 280, "weighted", counting.x_weighted_length, True, 1000, LANDSCAPE),
+    "x": Rules("X", 280, "weighted", counting.x_weighted_length, True, 1000, LANDSCAPE,
+               max_hashtags=2),
     "bluesky": Rules("Bluesky", 300, "graphemes", counting.bluesky_length, True, 2000,
                      LANDSCAPE, byte_limit=3000, posted=bluesky.shorten),
     "mastodon": Rules("Mastodon", 500, "graphemes", counting.mastodon_length, True, 1500,
                       LANDSCAPE),
     "linkedin": Rules("LinkedIn", 3000, "utf16", counting.linkedin_length, False, 1000,
-                      LANDSCAPE, long_form=True),
+                      LANDSCAPE, long_form=True, max_hashtags=5),
     "threads": Rules("Threads", 500, "threads", counting.threads_length, True, 1000,
                      LANDSCAPE, max_hashtags=1),
     "instagram": Rules("Instagram", 2200, "utf16", counting.instagram_length, False, 1000,
-                       PORTRAIT, link_in_text=False, max_hashtags=5, long_form=True),
+                       PORTRAIT, link_in_text=False, max_hashtags=5, long_form=True,
+                       needs_image=True),
 }
 
 

@@ -19,6 +19,7 @@ from recap_mailer.social.fitting import (
     alt_text,
     fit_quote,
     post_link,
+    single_post,
 )
 from recap_mailer.social.platforms import RULES, card_path
 
@@ -48,6 +49,10 @@ class Post:
     written: str | None = None
     #: Where the platform takes them (Bluesky), the link facets of ``text``.
     facets: tuple[LinkFacet, ...] | None = None
+    #: On a thread's first part, the quote as one post (trimmed if it must be, with credit
+    #: and link): what goes to a scheduler whose import cannot carry a thread.
+    single: str | None = None
+    single_length: int | None = None
 
     @property
     def copy_text(self) -> str:
@@ -68,7 +73,17 @@ class Post:
             "thread": {"part": self.part, "parts": self.parts},
             "quote_span": list(self.quote_span) if self.quote_span else None,
             "trimmed": self.trimmed,
+            "single": None if self.single is None else {
+                "copy_text": self.single, "length": self.single_length},
         }
+
+    @property
+    def whole_text(self) -> str | None:
+        """Return the text of the quote as one post, to paste where threads cannot go; None
+        for a thread's later parts (the first part's whole text covers them)."""
+        if self.part > 1:
+            return None
+        return self.single if self.single is not None else self.copy_text
 
 
 # --- the stage ----------------------------------------------------------------------------
@@ -85,6 +100,7 @@ def compose_posts(campaign: Campaign) -> tuple[Post, ...]:
             rules = RULES[platform]
             limit = settings.limit or rules.limit
             pieces = fit_quote(campaign, quote, settings)
+            single = single_post(campaign, quote, settings)[0].text if len(pieces) > 1 else None
             link = post_link(campaign, quote, platform)
             alt = alt_text(campaign, quote, rules.alt_limit)
             for part, piece in enumerate(pieces, start=1):
@@ -100,6 +116,8 @@ def compose_posts(campaign: Campaign) -> tuple[Post, ...]:
                     image=card_path(quote.id, platform) if part == 1 else None,
                     alt=alt if part == 1 else None, part=part, parts=len(pieces),
                     quote_span=piece.span, trimmed=piece.trimmed,
+                    single=single if part == 1 else None,
+                    single_length=rules.count(single) if single and part == 1 else None,
                 ))
     return tuple(posts)
 
