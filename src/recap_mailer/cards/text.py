@@ -61,6 +61,7 @@ def families_for(text: str) -> tuple[str, ...]:
     return runs.families_for(text, family_for(text))
 
 
+@lru_cache(maxsize=1024)  # a quote's text comes back in every rebuild
 def missing_glyphs(text: str) -> str:
     """Return the characters of ``text`` that no installed font can show, in order, once each."""
     return runs.missing(text, families_for(text))

@@ -236,6 +236,9 @@ _CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))", re.DOTALL)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _CSS_URL = re.compile(r"url\(\s*[\"']?\s*([^\"')\s]*)", re.IGNORECASE)
 _CSS_IMPORT = re.compile(r"@import\b", re.IGNORECASE)
+# What any refused address or sheet must contain, as written or once inlining decodes it.
+_MAY_LOAD = re.compile(r"file:|http:|<link|@import|\\", re.IGNORECASE)
+_XHTML_NAMESPACE = 'xmlns="http://www.w3.org/1999/xhtml"'  # MRML's, on <html>: loads nothing
 
 
 def _check_offline(html: str, template: str) -> None:
@@ -244,6 +247,8 @@ def _check_offline(html: str, template: str) -> None:
     Only what the email loads is read: elements' addresses, <style> sheets and style
     attributes. Text is never looked at: prose may say "@import" or "src=http:".
     """
+    if not _MAY_LOAD.search(html.replace(_XHTML_NAMESPACE, "")):
+        return  # no refused scheme, <link>, @import or CSS escape anywhere: nothing to read
     import lxml.html
 
     found: set[str] = set()
