@@ -305,7 +305,7 @@ def test_an_interrupt_inside_a_finaliser_still_stops_the_program() -> None:
         "import recap_mailer.__main__ as program\n"
         "class Finalised:\n"
         "    def __del__(self): raise KeyboardInterrupt\n"
-        "def command_line():\n"
+        "def command_line(on_stop):\n"
         "    Finalised()\n"
         "    time.sleep(30)\n"
         "import recap_mailer.cli\n"

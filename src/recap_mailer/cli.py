@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -32,12 +33,16 @@ def _fail(exc: RecapError) -> None:
 EXIT_INTERRUPTED = 130
 
 
-def run() -> None:
-    """Run the command line as a program: exit 0, 1 (failed), 2 (usage) or 130 (interrupted)."""
+def run(on_stop: Callable[[], None] = lambda: None) -> None:
+    """Run the command line as a program: exit 0, 1 (failed), 2 (usage) or 130 (interrupted).
+
+    ``on_stop`` is called first thing once interrupted, before the last line is written.
+    """
     try:
         status = main.main(prog_name="recap-mailer", standalone_mode=False)
         sys.stdout.flush()
     except (click.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        on_stop()
         click.echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
