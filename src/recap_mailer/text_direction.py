@@ -10,6 +10,8 @@ import unicodedata
 
 #: Unicode's isolates: right-to-left, left-to-right and first-strong initiators, and the end.
 RLI, LRI, FSI, PDI = "\u2067", "\u2066", "\u2068", "\u2069"
+#: The left-to-right mark: an invisible strong left-to-right character.
+LRM = "\u200e"
 _INITIATORS = frozenset((RLI, LRI, FSI))
 
 

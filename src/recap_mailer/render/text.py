@@ -16,7 +16,7 @@ from recap_mailer.render import markdown
 from recap_mailer.render.email import email_context
 from recap_mailer.render.markdown import PlainProse
 from recap_mailer.render.templating import render_template
-from recap_mailer.text_direction import PDI, isolate, open_isolates
+from recap_mailer.text_direction import LRM, PDI, direction, isolate, open_isolates
 
 TEXT_TEMPLATE = "email.txt"
 
@@ -116,6 +116,12 @@ def wrap(line: str, width: int = WIDTH) -> list[str]:
             current, used = f"{current} {word}", used + 1 + size
         opened = open_isolates(word, opened) if carry else ()
     out.append(current)
+    if len(out) > 1 and not line.isascii() and direction(line) == "ltr":
+        # A left-to-right paragraph's line whose first letter reads right to left would read
+        # right to left in a client that takes each line's direction from its first letter
+        # (as dir="auto" does): a left-to-right mark, invisible, keeps it left to right.
+        out[1:] = [f"{rest}{LRM}{part[len(rest):]}" if direction(part) == "rtl" else part
+                   for part in out[1:]]
     return out
 
 
