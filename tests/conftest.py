@@ -14,6 +14,7 @@ CASES = {
     "minimal": TESTS / "campaigns" / "minimal",
     "awkward": TESTS / "campaigns" / "awkward",
     "big-day": TESTS / "campaigns" / "big-day",
+    "rtl-mixed": TESTS / "campaigns" / "rtl-mixed",
 }
 GOLDEN = TESTS / "golden"
 

@@ -17,12 +17,12 @@ from recap_mailer.cards.text import (
     Box,
     drawn_box,
     families_for,
-    is_rtl,
     scaled_metrics,
     wrap,
 )
 from recap_mailer.colour import readable
 from recap_mailer.model import Campaign, Quote
+from recap_mailer.text_direction import is_rtl
 
 #: The quote is never cut: below its normal smallest size it shrinks down to this, in pixels.
 FLOOR_SIZE = 8

@@ -10,7 +10,6 @@ guessed without asking FreeType for every candidate.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -65,17 +64,6 @@ def families_for(text: str) -> tuple[str, ...]:
 def missing_glyphs(text: str) -> str:
     """Return the characters of ``text`` that no installed font can show, in order, once each."""
     return runs.missing(text, families_for(text))
-
-
-def is_rtl(text: str) -> bool:
-    """Tell whether the text's first strong character reads right to left."""
-    for ch in text:
-        kind = unicodedata.bidirectional(ch)
-        if kind in ("R", "AL"):
-            return True
-        if kind == "L":
-            return False
-    return False
 
 
 def drawn_box(font: ImageFont.FreeTypeFont, line: str) -> Box:

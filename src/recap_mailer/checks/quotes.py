@@ -12,11 +12,14 @@ from recap_mailer.checks.findings import HTML_FILE, TEXT_FILE, Finding
 from recap_mailer.model import Campaign, Quote
 from recap_mailer.social.platforms import RULES
 
+# White space, and the invisible direction marks and isolates the text part wraps with.
+_WRAPPING = re.compile(r"[\s\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+
 
 @lru_cache(maxsize=1024)  # quotes, names and posts come back in every rebuild
 def _squeeze(text: str) -> str:
-    """Drop all white space: wrapping (in the text, on a card) never makes a quote differ."""
-    return re.sub(r"\s+", "", text)
+    """Drop white space and direction marks: wrapping (text, card) never makes a quote differ."""
+    return _WRAPPING.sub("", text)
 
 
 def check_quotes(ctx: Context) -> list[Finding]:

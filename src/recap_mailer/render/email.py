@@ -19,6 +19,7 @@ from recap_mailer.errors import Diagnostic, SourceError
 from recap_mailer.links import with_utm
 from recap_mailer.model import Campaign, Session
 from recap_mailer.render import markdown
+from recap_mailer.render.direction import mark_prose
 from recap_mailer.render.templating import markup, render_template, shown_path
 
 EMAIL_TEMPLATE = "email.mjml"
@@ -165,7 +166,8 @@ def email_context(campaign: Campaign, layout: Layout = FULL) -> dict[str, Any]:
         return with_utm(url, utm, content)
 
     def prose(text: str, content: str | None = None) -> Any:
-        return markup(markdown.to_html(text, lambda href: with_utm(href, utm, content)))
+        html = markdown.to_html(text, lambda href: with_utm(href, utm, content))
+        return markup(mark_prose(html))
 
     omitted = {s.id for s in layout.omitted}
     shown = (s for s in campaign.sessions if s.id not in omitted)

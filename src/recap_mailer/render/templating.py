@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from recap_mailer.errors import Diagnostic, SourceError
 from recap_mailer.inputs import decode_utf8, read_input
+from recap_mailer.render import direction
 
 #: The most one template file may hold; the default theme's largest is a few kilobytes.
 MAX_TEMPLATE_BYTES = 1024 * 1024
@@ -69,7 +70,7 @@ def _environment(search: tuple[str, ...],
     # Compiling the templates is costly: keep them while they are unchanged. Templates are
     # code a campaign brings along, so they run sandboxed: no attribute walks into Python's
     # internals, no changing the values they are given.
-    return ImmutableSandboxedEnvironment(
+    env = ImmutableSandboxedEnvironment(
         loader=TemplateLoader(list(search)),
         autoescape=_autoescape,
         undefined=jinja2.StrictUndefined,
@@ -79,6 +80,8 @@ def _environment(search: tuple[str, ...],
         auto_reload=False,
         bytecode_cache=_bytecode_cache(os.environ.get("XDG_CACHE_HOME")),
     )
+    env.filters.update(direction.FILTERS)
+    return env
 
 
 class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):

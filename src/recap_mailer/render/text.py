@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from functools import lru_cache
@@ -15,6 +16,7 @@ from recap_mailer.render import markdown
 from recap_mailer.render.email import email_context
 from recap_mailer.render.markdown import PlainProse
 from recap_mailer.render.templating import render_template
+from recap_mailer.text_direction import LRM, PDI, direction, isolate, open_isolates
 
 TEXT_TEMPLATE = "email.txt"
 
@@ -25,7 +27,7 @@ WIDTH = 72
 _PREFIX = re.compile(r"( *)((?:> ?)*)( *)((?:[-*•] |\d{1,3}[.)] |\[\d{1,3}\] )?)")
 # A word: a run of non-spaces, where a merge tag such as {{ UnsubscribeURL }} counts as one
 # piece, and a following " [n]" reference sticks to the word it marks.
-_WORD = re.compile(r"(?:\{\{.*?\}\}|\S)+(?: \[\d+\](?=[\s.,;:!?)]|$)[.,;:!?)]*)?")
+_WORD = re.compile(r"(?:\{\{.*?\}\}|\S)+(?: \[\d+\](?=[\s.,;:!?)\u2069]|$)[.,;:!?)\u2069]*)?")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _CLOSERS = frozenset(")]\"'”’»")
 _ZWJ = "\u200d"
@@ -41,11 +43,21 @@ def render_text(campaign: Campaign, env: jinja2.Environment) -> str:
         nonlocal numbered
         result = markdown.to_text(text, lambda href: with_utm(href, utm, content), numbered + 1)
         numbered += len(result.links)
-        return result
+        return dataclasses.replace(result, text=isolate_paragraphs(result.text))
 
     context: dict[str, Any] = {**email_context(campaign), "prose": prose, "label": label,
                                "rule": rule}
     return tidy(render_template(env, TEXT_TEMPLATE, **context))
+
+
+def isolate_paragraphs(text: str) -> str:
+    """Isolate each right-to-left paragraph of plain prose, after its indent, "> " or marker."""
+    lines = []
+    for line in text.split("\n"):
+        match = _PREFIX.match(line)
+        assert match is not None  # every part of the pattern is optional
+        lines.append(match[0] + isolate(line[match.end():]))
+    return "\n".join(lines)
 
 
 def label(text: str) -> str:
@@ -91,14 +103,25 @@ def wrap(line: str, width: int = WIDTH) -> list[str]:
         return [line]
     out: list[str] = []
     current, used = first + words[0], display_width(first + words[0])
+    # An isolate broken over lines is closed at the end of each and opened again on the
+    # next: each line is a paragraph of its own to the bidi algorithm.
+    carry = any(ch in line for ch in "\u2066\u2067\u2068")
+    opened = open_isolates(words[0]) if carry else ()
     for word in words[1:]:
         size = display_width(word)
         if used + 1 + size > width:
-            out.append(current)
-            current, used = rest + word, display_width(rest) + size
+            out.append(current + PDI * len(opened))
+            current, used = rest + "".join(opened) + word, display_width(rest) + size
         else:
             current, used = f"{current} {word}", used + 1 + size
+        opened = open_isolates(word, opened) if carry else ()
     out.append(current)
+    if len(out) > 1 and not line.isascii() and direction(line) == "ltr":
+        # A left-to-right paragraph's line whose first letter reads right to left would read
+        # right to left in a client that takes each line's direction from its first letter
+        # (as dir="auto" does): a left-to-right mark, invisible, keeps it left to right.
+        out[1:] = [f"{rest}{LRM}{part[len(rest):]}" if direction(part) == "rtl" else part
+                   for part in out[1:]]
     return out
 
 
