@@ -124,13 +124,18 @@ def test_a_thread_goes_to_buffer_as_one_trimmed_post(minimal: Campaign) -> None:
     assert cell == single
 
 
-def test_instagram_without_image_addresses_is_a_finding_at_the_key(tmp_path: Path) -> None:
-    folder = tmp_path / "insta"
+def _minimal_with(folder: Path, added: str) -> Path:
+    """Copy the minimal campaign to ``folder`` with ``added`` YAML at the end of its source."""
     shutil.copytree(CASES["minimal"], folder)
     source = folder / "recap.yaml"
-    source.write_text(source.read_text(encoding="utf-8")
-                      + "quotes:\n  - {id: q1, speaker: ada, session: talk, text: Looms.}\n"
-                      "social: {platforms: {instagram: {}}}\n", encoding="utf-8")
+    source.write_text(source.read_text(encoding="utf-8") + added, encoding="utf-8")
+    return folder
+
+
+def test_instagram_without_image_addresses_is_a_finding_at_the_key(tmp_path: Path) -> None:
+    folder = _minimal_with(tmp_path / "insta",
+                           "quotes:\n  - {id: q1, speaker: ada, session: talk, text: Looms.}\n"
+                           "social: {platforms: {instagram: {}}}\n")
     messages = [f.message for f in build_campaign(folder).findings if f.check == "schedule"]
     assert messages == ["Instagram cannot post without an image, and its 1 posts in the "
                         "schedulers' files have none: set schedule.image_base_url to where "
@@ -138,12 +143,9 @@ def test_instagram_without_image_addresses_is_a_finding_at_the_key(tmp_path: Pat
 
 
 def test_a_link_in_a_quote_is_the_speakers_words_not_a_tracking_finding(tmp_path: Path) -> None:
-    folder = tmp_path / "quoted-link"
-    shutil.copytree(CASES["minimal"], folder)
-    source = folder / "recap.yaml"
-    source.write_text(source.read_text(encoding="utf-8")
-                      + "quotes:\n  - {id: q1, speaker: ada, session: talk, text: 'Read it all "
-                      "at https://example.org/notes, every word.'}\n", encoding="utf-8")
+    folder = _minimal_with(tmp_path / "quoted-link",
+                           "quotes:\n  - {id: q1, speaker: ada, session: talk, text: 'Read it "
+                           "all at https://example.org/notes, every word.'}\n")
     result = CliRunner().invoke(main, ["check", "--strict", str(folder)])
     assert "links (well formed, https:, tracked): ok" in result.output
     assert result.exit_code == 0, result.output

@@ -310,6 +310,16 @@ def _thread(platform: str, text: str, frame: _Frame, limit: int) -> list[Piece] 
     return None
 
 
+def _whole(platform: str, text: str, frames: list[_Frame], limit: int) -> Piece | None:
+    """Return the quote whole in one post with the fullest frame that fits, if any does."""
+    line = _quote_line(text, 0, len(text))
+    for frame in frames:
+        post = render_post(platform, line, frame, None)
+        if _fits(platform, post, limit):
+            return Piece(post, (0, len(text)))
+    return None
+
+
 def fit_quote(campaign: Campaign, quote: Quote, settings: PlatformSettings) -> list[Piece]:
     """Return the post or thread for one quote on one platform, within its limit.
 
@@ -321,11 +331,9 @@ def fit_quote(campaign: Campaign, quote: Quote, settings: PlatformSettings) -> l
     limit = settings.limit or rules.limit
     text = quote.text.strip()
     optional, emergency = _frames(campaign, quote, settings)
-    whole_line = _quote_line(text, 0, len(text))
-    for frame in optional:
-        single = render_post(platform, whole_line, frame, None)
-        if _fits(platform, single, limit):
-            return [Piece(single, (0, len(text)))]
+    whole = _whole(platform, text, optional, limit)
+    if whole:
+        return [whole]
     if not rules.threads:
         return single_post(campaign, quote, settings)
     # The thread's last post carries the credit: the fullest one that adds no part.
@@ -348,11 +356,9 @@ def single_post(campaign: Campaign, quote: Quote, settings: PlatformSettings) ->
     limit = settings.limit or RULES[platform].limit
     text = quote.text.strip()
     optional, emergency = _frames(campaign, quote, settings)
-    whole_line = _quote_line(text, 0, len(text))
-    for frame in optional:
-        single = render_post(platform, whole_line, frame, None)
-        if _fits(platform, single, limit):
-            return [Piece(single, (0, len(text)))]
+    whole = _whole(platform, text, optional, limit)
+    if whole:
+        return [whole]
     for frame in (optional[-1], *emergency):
         pieces = _trim(platform, text, frame, limit)
         if pieces:
