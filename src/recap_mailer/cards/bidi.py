@@ -23,7 +23,23 @@ def levels(classes: Sequence[str], rtl: bool) -> list[int]:
     """Return the embedding level of each item of a line whose paragraph level is ``rtl``."""
     base = 1 if rtl else 0
     sos = "R" if rtl else "L"
-    types = list(classes)
+    types = _weak(list(classes), sos)
+    _neutrals(types, sos)
+    result = []
+    for kind in types:  # I1, I2
+        if base == 0:
+            result.append({"R": 1, "AN": 2, "EN": 2}.get(kind, 0))
+        else:
+            result.append(1 if kind == "R" else 2)
+    for i in range(len(classes) - 1, -1, -1):  # L1: white space at the end reads with the line
+        if classes[i] not in ("WS", "S", "B", "BN", "LRI", "RLI", "FSI", "PDI"):
+            break
+        result[i] = base
+    return result
+
+
+def _weak(types: list[str], sos: str) -> list[str]:
+    """Return the classes after the weak rules, W1-W7, one pass each as UAX #9 gives them."""
     for i, kind in enumerate(types):  # W1: a mark takes the class before it
         if kind == "NSM":
             types[i] = types[i - 1] if i else sos
@@ -47,18 +63,7 @@ def levels(classes: Sequence[str], rtl: bool) -> list[int]:
             last = kind
         elif kind == "EN" and last == "L":
             types[i] = "L"
-    _neutrals(types, sos)
-    result = []
-    for kind in types:  # I1, I2
-        if base == 0:
-            result.append({"R": 1, "AN": 2, "EN": 2}.get(kind, 0))
-        else:
-            result.append(1 if kind == "R" else 2)
-    for i in range(len(classes) - 1, -1, -1):  # L1: white space at the end reads with the line
-        if classes[i] not in ("WS", "S", "B", "BN", "LRI", "RLI", "FSI", "PDI"):
-            break
-        result[i] = base
-    return result
+    return types
 
 
 def _terminators(types: list[str]) -> None:

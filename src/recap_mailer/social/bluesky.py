@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+import ada_url
 import regex
-
-from recap_mailer.social.whatwg import host_and_rest
 
 # JavaScript's \s (what @atproto/api's patterns mean by it), not Python's.
 _JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -90,11 +89,15 @@ def misplaced(text: str) -> str | None:
 
 def short_url(url: str) -> str:
     """Return a link as the app shows it (``toShortUrl``); as written when it is no URL."""
-    parsed = host_and_rest(url)
-    if parsed is None:
+    try:  # ada: the WHATWG URL parser node's (and so the app's) URL is built on
+        parsed = ada_url.URL(url)
+    except ValueError:
         return url
-    host, rest = parsed
-    return host + rest[:13] + "..." if len(rest) > 15 else host + rest
+    if parsed.protocol not in ("http:", "https:"):
+        return url
+    rest = ("" if parsed.pathname == "/" else parsed.pathname) + parsed.search + parsed.hash
+    # Every part is ASCII once parsed (punycode, percent-encoding): characters are code units.
+    return parsed.host + rest[:13] + "..." if len(rest) > 15 else parsed.host + rest
 
 
 def _decode(data: bytes) -> str:
