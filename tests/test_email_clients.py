@@ -11,7 +11,7 @@ import pytest
 from conftest import CASES
 from helpers import Page, fold
 from recap_mailer.build import build_campaign
-from recap_mailer.render.email import SNIPPET_CHARS, inbox_snippet, preheader_filler
+from recap_mailer.render.inbox import SNIPPET_CHARS, inbox_snippet, preheader_filler
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ def levels(classes: Sequence[str], rtl: bool) -> list[int]:
     return result
 
 
-def _weak(types: list[str], sos: str) -> list[str]:
+def _weak(types: list[str], sos: str) -> list[str]:  # one branch a rule: UAX #9 reads so
     """Return the classes after the weak rules, W1-W7, one pass each as UAX #9 gives them."""
     for i, kind in enumerate(types):  # W1: a mark takes the class before it
         if kind == "NSM":

@@ -16,7 +16,8 @@ from markupsafe import Markup, escape
 
 from recap_mailer.errors import Diagnostic
 from recap_mailer.model import PLATFORMS
-from recap_mailer.render.email import inbox_snippet, long_date
+from recap_mailer.render.email import long_date
+from recap_mailer.render.inbox import inbox_snippet
 from recap_mailer.render.templating import render_template
 from recap_mailer.social.platforms import RULES
 
