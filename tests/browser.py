@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,13 +25,13 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def launched() -> Iterator[object]:
-    """Yield a Playwright browser running /usr/bin/chromium headless."""
+def launched(extra: Sequence[str] = ()) -> Iterator[object]:
+    """Yield a Playwright browser running /usr/bin/chromium headless, with ``extra`` flags."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*ARGS, *extra])
         try:
             yield browser
         finally:
