@@ -44,14 +44,15 @@ def _assert_as_the_app(posts: list[Post]) -> list[dict]:
         ours = [{"byteStart": f.byte_start, "byteEnd": f.byte_end, "uri": f.uri}
                 for f in post.facets]
         assert ours == app["facets"], where
-        # The addresses are those RichText finds in the copy text, in full.
-        assert [f.uri for f in post.facets] == [f["uri"] for f in app["detected"]], where
         assert post.as_json()["facets"] == [
             {"$type": "app.bsky.richtext.facet",
              "index": {"byteStart": f["byteStart"], "byteEnd": f["byteEnd"]},
              "features": [{"$type": "app.bsky.richtext.facet#link", "uri": f["uri"]}]}
             for f in app["facets"]]
         if misplaced(post.copy_text) is None:
+            # The addresses are those RichText finds in the copy text, in full (where the
+            # app misplaces links, it may drop a facet: "b.fi。。 example.com").
+            assert [f.uri for f in post.facets] == [f["uri"] for f in app["detected"]], where
             # Then the app shows each link it found as toShortUrl gives it, where it was.
             shown = post.text.encode("utf-8")
             written = post.copy_text.encode("utf-8")

@@ -133,7 +133,8 @@ def test_a_continued_line_that_starts_right_to_left_gets_a_left_to_right_mark() 
 
 
 def test_the_quote_check_still_finds_every_quote(build) -> None:
-    assert [f.format() for f in build.report] == []
+    # Nothing but what email clients lack (dir and direction among them, in Gmail).
+    assert [f.format() for f in build.report if f.check != "clients"] == []
     campaign = load_campaign(CASES["rtl-mixed"]).campaign
     text = build.files["email.txt"].decode("utf-8")
     for quote in campaign.quotes:

@@ -202,8 +202,9 @@ def build_campaign(campaign_dir: Path, *, strict: bool = False,
     loaded = load_campaign(campaign_dir)
     earlier = read_previous(previous, card_paths(loaded.campaign)) if previous else None
     build = render_campaign(loaded, earlier)
-    if strict and build.report:
-        raise SourceError([replace(f.diagnostic, severity="error") for f in build.report])
+    acted_on = [f for f in build.report if f.severity != "note"]
+    if strict and acted_on:
+        raise SourceError([replace(f.diagnostic, severity="error") for f in acted_on])
     return build
 
 

@@ -111,7 +111,8 @@ def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool, build_a
             failed += 1
             continue
         report = result.report
-        _report([f.diagnostic for f in report])
+        # Notes are the reviewer's, in `check`, report.json and the preview: not a build's.
+        _report([f.diagnostic for f in report if f.severity != "note"])
         size = result.email.size / 1024
         click.echo(f"{progress}built {target}/: email.html {size:.1f} KB, "
                    f"{len(result.files)} files")
@@ -167,10 +168,11 @@ def check(campaign_dir: Path, strict: bool, output_format: str, online: bool,
         click.echo(report_json(result.campaign.slug, findings), nl=False)
     else:
         click.echo(report_text(findings), err=True, nl=False)
-        errors, warnings = total["errors"], total["warnings"]
+        errors, warnings, notes = total["errors"], total["warnings"], total["notes"]
         verdict = "failed" if errors else "ok"
+        noted = f", {notes} note{'s' * (notes != 1)}" if notes else ""
         click.echo(f"{campaign_dir}: {verdict}, {errors} error{'s' * (errors != 1)}, "
-                   f"{warnings} warning{'s' * (warnings != 1)}")
+                   f"{warnings} warning{'s' * (warnings != 1)}{noted}")
     if total["errors"]:
         sys.exit(EXIT_FAILED)
 

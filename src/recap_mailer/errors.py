@@ -13,7 +13,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def _printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
-Severity = Literal["error", "warning"]
+#: An error stops the build; a warning is for the writer to act on (and fails --strict); a
+#: note is for the reviewer to know (the clients a feature is partly supported in).
+Severity = Literal["error", "warning", "note"]
 
 
 @dataclass(frozen=True, order=True)

@@ -73,12 +73,14 @@ def counts(findings: Iterable[Finding]) -> dict[str, int]:
     """Return how many errors and warnings."""
     listed = list(findings)
     return {"errors": sum(f.severity == "error" for f in listed),
-            "warnings": sum(f.severity == "warning" for f in listed)}
+            "warnings": sum(f.severity == "warning" for f in listed),
+            "notes": sum(f.severity == "note" for f in listed)}
 
 
 def strictly(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """Return the findings with every warning made an error (``--strict``)."""
-    return tuple(Finding(f.check, Diagnostic(f.diagnostic.path, f.diagnostic.line,
+    """Return the findings with every warning made an error (``--strict``); notes stay notes."""
+    return tuple(f if f.severity == "note" else
+                 Finding(f.check, Diagnostic(f.diagnostic.path, f.diagnostic.line,
                                              f.diagnostic.col, "error", f.message))
                  for f in findings)
 
@@ -107,6 +109,7 @@ def report_text(findings: Iterable[Finding]) -> str:
         else:
             parts = [_plural(c["errors"], "error")] if c["errors"] else []
             parts += [_plural(c["warnings"], "warning")] if c["warnings"] else []
+            parts += [_plural(c["notes"], "note")] if c["notes"] else []
             status = ", ".join(parts)
         lines.append(f"{name} ({what}): {status}")
         lines += [f"  {f.diagnostic.format()}" for f in mine]

@@ -25,7 +25,19 @@ _DROPPED_CONTENT = frozenset({"script", "style", "svg", "math", "template", "ifr
 @cache
 def _parser() -> MarkdownIt:
     # Raw HTML is let through the parser only so that nh3 can keep its harmless parts.
-    return MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    parser = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    parser.add_render_rule("html_block", _html_block)
+    return parser
+
+
+def _html_block(self: object, tokens: list[Token], idx: int, options: object,
+                env: object) -> str:
+    # Each raw HTML block is sanitised on its own, as the text twin reads it: an element left
+    # open in it (<iframe>) cannot swallow the Markdown that follows.
+    return str(nh3.clean(tokens[idx].content, tags=ALLOWED_TAGS,
+                         clean_content_tags=set(_DROPPED_CONTENT),
+                         attributes=ALLOWED_ATTRIBUTES, url_schemes={"https", "mailto"},
+                         link_rel=None, strip_comments=True))
 
 
 @cache
