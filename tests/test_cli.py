@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT, SAMPLE
-from recap_mailer.checks.clients import FAMILIES
 from recap_mailer.cli import main
 
 
