@@ -84,14 +84,7 @@ def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool, build_a
     dirs = list(campaign_dirs) or find_campaigns(Path("campaigns"))
     if not dirs:
         raise click.UsageError("no campaigns: pass a campaign folder or run where ./campaigns is")
-    seen: dict[str, Path] = {}
-    for campaign_dir in dirs:
-        # Two folders of one name would write the same out/<slug>/, the second over the first.
-        slug = campaign_dir.resolve().name
-        if slug in seen and seen[slug].resolve() != campaign_dir.resolve():
-            raise click.UsageError(f"{seen[slug]} and {campaign_dir} would both build into "
-                                   f"{out_root / slug}; rename one of the folders")
-        seen[slug] = campaign_dir
+    _refuse_shared_outputs(dirs, out_root)
     workers = jobs or ((os.cpu_count() or 1) if build_all else 1)
     failed = 0
     for done, (campaign_dir, result) in enumerate(
@@ -123,6 +116,17 @@ def build(campaign_dirs: tuple[Path, ...], out_root: Path, strict: bool, build_a
             failed += 1
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+def _refuse_shared_outputs(dirs: list[Path], out_root: Path) -> None:
+    """Refuse two folders of one name: both would write out/<slug>/, the second over the first."""
+    seen: dict[str, Path] = {}
+    for campaign_dir in dirs:
+        slug = campaign_dir.resolve().name
+        if slug in seen and seen[slug].resolve() != campaign_dir.resolve():
+            raise click.UsageError(f"{seen[slug]} and {campaign_dir} would both build into "
+                                   f"{out_root / slug}; rename one of the folders")
+        seen[slug] = campaign_dir
 
 
 @main.command()

@@ -44,7 +44,7 @@ class Matchers:
 
 
 @cache
-def matchers(titles: tuple[tuple[str, str], ...]) -> Matchers:
+def matchers(titles: tuple[tuple[str, str], ...]) -> Matchers:  # a table: one line a rule
     """Return the matchers for (category, title) pairs, as doiuse-email builds its own."""
     css = [t for c, t in titles if c == "css"]
     html = [t for c, t in titles if c == "html"]
@@ -157,6 +157,15 @@ class _Reader(HTMLParser):
         values = {name: value or "" for name, value in attrs}
         style = tuple((n.lower(), v) for n, v in declarations(values.get("style", "")))
         use = Use(f"<{tag}>", style, tuple(values.items()))
+        for title in self._element_features(tag, values):
+            self.used.setdefault(title, []).append(use)
+        for name, value in declarations(values.get("style", "")):
+            for title in declaration_features(self.m, name, value):
+                self.used.setdefault(title, []).append(
+                    Use(f"<{tag} style={name}:{value}>", style, tuple(values.items())))
+
+    def _element_features(self, tag: str, values: dict[str, str]) -> list[str]:
+        """Return the titles an element uses by its name and attributes."""
         found = [t for t, tags in self.m.elements.items() if tag in tags]
         found += [t for t, names in self.m.attributes.items() if set(names) & values.keys()]
         found += [t for t, el, a, v in self.m.typed if el == tag and values.get(a) == v]
@@ -166,12 +175,7 @@ class _Reader(HTMLParser):
             found.append("mailto: links")
         if tag == "html" and {"⚡4email", "amp4email"} & values.keys():
             found.append("AMP for Email")
-        for title in found:
-            self.used.setdefault(title, []).append(use)
-        for name, value in declarations(values.get("style", "")):
-            for title in declaration_features(self.m, name, value):
-                self.used.setdefault(title, []).append(
-                    Use(f"<{tag} style={name}:{value}>", style, tuple(values.items())))
+        return found
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "style":

@@ -222,11 +222,13 @@ def _clients(names: Iterable[str], family: str) -> str:
     return "all" if len(names) == len(FAMILIES[family]) else "/".join(names)
 
 
-def _message(support: FamilySupport, fallback: dict[str, str], html: str) -> str:
-    """Return one family's finding: counts, then what to look at, then what is covered."""
+def _selectors(support: FamilySupport, fallback: dict[str, str],
+               html: str) -> tuple[list[str], list[str]]:
+    """Return what to say of the unsupported selectors: (lacking, covered), named once each,
+    as they share one reason (the client drops <style>)."""
     lacking, covered = [], []
     selectors = [t for t in support.unsupported if is_selector(t)]
-    for done in (True, False):  # name selectors once: they share one reason, <style> dropped
+    for done in (True, False):
         kinds = [t for t in selectors if (t in fallback) == done]
         if not kinds:
             continue
@@ -239,6 +241,12 @@ def _message(support: FamilySupport, fallback: dict[str, str], html: str) -> str
             rules = [r for r in _not_inlined(html) if r in kinds_rules]
             lacking.append(f"selectors: {named} ({where}; rules not also inline: "
                            f"{', '.join(list(rules)[:4])}{', …' * (len(rules) > 4)})")
+    return lacking, covered
+
+
+def _message(support: FamilySupport, fallback: dict[str, str], html: str) -> str:
+    """Return one family's finding: counts, then what to look at, then what is covered."""
+    lacking, covered = _selectors(support, fallback, html)
     for title, names in support.unsupported.items():
         if title in fallback and not is_selector(title):
             covered.append(f"{title} ({fallback[title]})")
