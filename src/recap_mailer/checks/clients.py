@@ -70,14 +70,6 @@ def _matchers() -> Matchers:
     return matchers(tuple(sorted((f["category"], t) for t, f in _by_title().items())))
 
 
-def css_features(styles: Iterable[str], inline: Iterable[str]) -> dict[str, list[Use]]:
-    """Return the feature titles a set of style blocks and style attributes use."""
-    sheets = "".join(f"<style>{css}</style>" for css in styles)
-    elements = "".join(f'<div style="{style.replace(chr(34), "&quot;")}"></div>'
-                       for style in sorted(inline))
-    return used_features(f"<html><head>{sheets}</head><body>{elements}</body></html>")
-
-
 def client_support(html: str) -> dict[str, dict[str, set[str]]]:
     """Return, per client, the used features caniemail marks unsupported and partial."""
     used = used_features(html)

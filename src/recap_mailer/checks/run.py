@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from recap_mailer.checks.accessibility import check_accessibility
 from recap_mailer.checks.checked import Checked
-from recap_mailer.checks.clients import check_clients, css_features
+from recap_mailer.checks.clients import check_clients
 from recap_mailer.checks.context import Context
 from recap_mailer.checks.email import check_compliance, check_preheader
 from recap_mailer.checks.findings import Finding
@@ -32,10 +32,8 @@ GROUPS: tuple[tuple[str, Callable[[Context], list[Finding]]], ...] = (
 
 
 def prepare_email(html: str) -> EmailReading:
-    """Read the email and find its CSS features, before the rest of the build is ready."""
-    email = read_email(html)
-    css_features(email.styles, email.inline_styles)  # kept by its bounded caches
-    return email
+    """Read the email once for every check, before the rest of the build is ready."""
+    return read_email(html)
 
 
 def run_all(checked: Checked, source: Source, email: EmailReading | None = None) -> tuple[
