@@ -106,8 +106,8 @@ def _assert_whole_post(text: str, slot: Slot, campaign) -> None:
     assert not text.startswith(FORMULA_START)
     assert not re.search(r"(?m)^\d+/\d+$|^\d+/\d+ ", text)  # no part numbers: not a thread
     quote = next(q for q in campaign.quotes if q.id == post.quote_id)
-    assert text.startswith("“")
-    shown = text[1:].split("…”")[0].split("”")[0].rstrip()  # the quote, whole or trimmed
+    # The quote, whole or trimmed, after whatever the template puts first (LinkedIn: who spoke).
+    shown = text.split("“", 1)[1].split("…”")[0].split("”")[0].rstrip()
     assert shown and quote.text.strip().startswith(shown)
     assert quote.speaker.display_name in text
     rules = RULES[slot.platform]

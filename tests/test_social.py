@@ -99,9 +99,10 @@ def test_platform_habits(builds) -> None:
         if post.platform == "threads":
             assert len(tags) <= 1
         if post.platform == "linkedin":
-            # The hook: the quote opens the post, before the "see more" fold.
-            opening = quotes[post.quote_id].text[:100]
-            assert post.text[:140].startswith(OPEN + opening[:139])
+            # The hook: who spoke opens the post, before the "see more" fold, then the quote.
+            speaker = quotes[post.quote_id].speaker
+            assert post.text.startswith(speaker.display_name)
+            assert OPEN + quotes[post.quote_id].text[:50] in post.text
     mastodon = [p for p in builds["awkward"].posts if p.platform == "mastodon"]
     assert any("@zoe@social.example.org" in p.text for p in mastodon)
     assert all("#CIC24 #Montréal" in p.text for p in mastodon if p.part == p.parts)
@@ -193,8 +194,8 @@ def test_a_handle_joins_the_name_where_the_platform_links_it(minimal) -> None:
     assert "— Ada Lovelace (@ada), Analytical Engines, at " in by["x"]
     assert "— Ada Lovelace (@ada.bsky.social), Analytical Engines, at " in by["bluesky"]
     assert "— Ada Lovelace (Analytical Engines), at " in by["mastodon"]
-    # LinkedIn has no mention written as text: the name alone.
-    assert "— Ada Lovelace (Analytical Engines), at " in by["linkedin"]
+    # LinkedIn has no mention written as text: the name alone, opening the post.
+    assert by["linkedin"].startswith("Ada Lovelace (Analytical Engines), at ")
     assert "@" not in by["linkedin"].split("http")[0]
 
 
@@ -328,7 +329,7 @@ def test_posts_and_their_schedule_never_read_a_summary(monkeypatch: pytest.Monke
     planned: list[int] = []
     real = build_module.compose_posts
     monkeypatch.setattr(build_module, "compose_posts",
-                        lambda given: planned.append(1) or real(given))
+                        lambda *given: planned.append(1) or real(*given))
     first = loaded.campaign.sessions[0]
     edited = replace(loaded.campaign, sessions=(replace(first, summary="Rewritten."),
                                                 *loaded.campaign.sessions[1:]))

@@ -22,6 +22,7 @@ from recap_mailer.social.exports import schedule_files
 from recap_mailer.social.fitting import PostFitError
 from recap_mailer.social.posts import Post, compose_posts, post_files
 from recap_mailer.social.schedule import ScheduleError, Slot, build_clock, plan_schedule
+from recap_mailer.social.voice import PostTemplates, load_post_templates
 
 # The email's machinery (Jinja, MRML, premailer and cssutils, lxml, the checks) is imported
 # where it is used, so `recap-mailer check` reports source errors without loading it.
@@ -89,9 +90,18 @@ def load_campaign(campaign_dir: Path) -> Loaded:
 
 def plan_posts(loaded: Loaded) -> tuple[tuple[Post, ...], tuple[Slot, ...]]:
     """Compose the posts and give each its time; a problem points into recap.yaml."""
+    templates = post_templates(loaded)
     with _located(loaded):
-        posts = compose_posts(loaded.campaign)
+        posts = compose_posts(loaded.campaign, templates)
         return posts, plan_schedule(loaded.campaign, posts)
+
+
+def post_templates(loaded: Loaded, env: Environment | None = None) -> PostTemplates:
+    """Return the post templates of the campaign's platforms, its own over the default's."""
+    from recap_mailer.render.templating import make_environment
+
+    env = env or make_environment(loaded.source.directory)
+    return load_post_templates(env, (s.platform for s in loaded.campaign.social.enabled))
 
 
 @contextmanager
@@ -116,7 +126,7 @@ def social_view(campaign: Campaign) -> Campaign:
 SocialPlan = tuple[tuple[Post, ...], tuple[Slot, ...], dict[str, bytes]]
 
 
-def plan_social(loaded: Loaded) -> SocialPlan:
+def plan_social(loaded: Loaded, env: Environment | None = None) -> SocialPlan:
     """Plan the posts and their schedule and export both; the same view gives the same plan."""
     # Posts never show a summary, so they are made from a view without any: a rebuild after
     # editing a summary (the usual edit) keeps the posts, their times and their exports.
@@ -124,14 +134,17 @@ def plan_social(loaded: Loaded) -> SocialPlan:
     # Aware times in one zone compare equal across a fall-back hour (fold is ignored), so the
     # moments themselves are part of the key.
     start = view.schedule.start
+    templates = post_templates(loaded, env)
     with _located(loaded):
-        return _plan_social(view, view.email.send_at.astimezone(UTC),
+        return _plan_social(view, templates, view.email.send_at.astimezone(UTC),
                             start and start.astimezone(UTC))
 
 
 @lru_cache(maxsize=1)
-def _plan_social(view: Campaign, *moments: object) -> SocialPlan:
-    posts = compose_posts(view)
+def _plan_social(view: Campaign, templates: PostTemplates, *moments: object) -> SocialPlan:
+    # Unchanged template files give the same compiled templates (templating caches the
+    # environment), so the templates are part of the key as they are.
+    posts = compose_posts(view, templates)
     slots = plan_schedule(view, posts)
     return posts, slots, {**post_files(posts), **schedule_files(view, slots, build_clock(view))}
 
@@ -164,7 +177,7 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None)
     env = make_environment(loaded.source.directory)  # looks at every template: once a build
     email, text = render_mail(loaded, env)
     message = build_message(loaded.campaign, text, email.html)
-    posts, slots, social_files = plan_social(loaded)
+    posts, slots, social_files = plan_social(loaded, env)
     read = prepare_checks(email.html)
     prepare_preview(env)
     drawn = render_cards(loaded.campaign, previous)

@@ -184,6 +184,23 @@ class Session:
 
 
 @dataclass(frozen=True)
+class Words:
+    """The team's own words for a quote's posts: for every platform, or one platform's own."""
+
+    all: str | None = None
+    x: str | None = None
+    bluesky: str | None = None
+    mastodon: str | None = None
+    linkedin: str | None = None
+    threads: str | None = None
+    instagram: str | None = None
+
+    def on(self, platform: str) -> str | None:
+        """Return the words for ``platform``: its own, else those for every platform."""
+        return getattr(self, platform, None) or self.all
+
+
+@dataclass(frozen=True)
 class Quote:
     """A key quote, verbatim, with who said it and where."""
 
@@ -193,6 +210,8 @@ class Quote:
     session: Session
     featured: bool = False
     priority: int = 100
+    lead: Words = field(default_factory=Words)  # before the quote in its posts
+    close: Words = field(default_factory=Words)  # after the credit
 
 
 @dataclass(frozen=True)
@@ -205,6 +224,8 @@ class PlatformSettings:
     max_hashtags: int | None = None  # the platform's own cap (social.platforms.RULES) if None
     limit: int | None = None
     server: str | None = None
+    lead: str | None = None  # for the quotes with no lead of their own for this platform
+    close: str | None = None
 
 
 @dataclass(frozen=True)

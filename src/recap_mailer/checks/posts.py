@@ -7,7 +7,7 @@ from functools import lru_cache
 from recap_mailer.checks.context import Context
 from recap_mailer.checks.findings import Finding
 from recap_mailer.social import bluesky, counting
-from recap_mailer.social.fitting import HASHTAG, asked_hashtags, hashtag_cap, wanted_hashtags
+from recap_mailer.social.framing import HASHTAG, asked_hashtags, hashtag_cap, wanted_hashtags
 from recap_mailer.social.platforms import RULES
 
 

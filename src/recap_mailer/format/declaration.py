@@ -166,6 +166,19 @@ SESSION = Record(
     },
 )
 
+_WORDS_TEXT = Text(max_length=1000, multiline=True)
+
+WORDS = Record(
+    model=model.Words,
+    plain="all",
+    doc="Words of the team's own: text for every platform, or a mapping with 'all' and the "
+        "platforms that have words of their own.",
+    fields={
+        "all": Field(_WORDS_TEXT, "For every platform without words of its own here."),
+        **{p: Field(_WORDS_TEXT, f"For {p}.") for p in PLATFORMS},
+    },
+)
+
 QUOTE = Record(
     model=model.Quote,
     doc="A key quote, verbatim.",
@@ -180,6 +193,10 @@ QUOTE = Record(
         "featured": Field(Flag(), "Given prominence in the email."),
         "priority": Field(Number(minimum=1, maximum=1000),
                           "Order of importance, 1 first (posts go out in this order)."),
+        "lead": Field(WORDS, "Words before the quote in its posts, like 'Our keynote on why "
+                      "government must stay involved:' (text, or per platform)."),
+        "close": Field(WORDS, "Words after the credit in its posts, like 'Watch the full "
+                       "keynote.' (text, or per platform)."),
     },
 )
 
@@ -198,6 +215,10 @@ PLATFORM = Record(
         "server": Field(Text(max_length=200, pattern=r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
                              pattern_hint="must be a host name like mastodon.social"),
                         "The Mastodon server posts go out from."),
+        "lead": Field(_WORDS_TEXT, "Words before the quote in this platform's posts, for "
+                      "quotes with no lead of their own here."),
+        "close": Field(_WORDS_TEXT, "Words after the credit in this platform's posts, for "
+                       "quotes with no close of their own here."),
     },
 )
 
@@ -313,7 +334,7 @@ def reference_tables() -> str:
             path = f"{prefix}.{name}" if prefix else name
             shown = f"{path}[]" if isinstance(spec.kind, Items) else path
             lines.append(f"| `{name}` | {'yes' if spec.required else ''} | {spec.doc} |")
-            if isinstance(kind, Record) and kind is not HANDLES:
+            if isinstance(kind, Record) and kind not in (HANDLES, WORDS):
                 nested.append((kind, shown, spec.doc))
         lines.append("")
         for kind, shown, doc in nested:
@@ -323,4 +344,7 @@ def reference_tables() -> str:
     lines.extend(["### handles", "", HANDLES.doc, "",
                   "| key | what |", "| --- | --- |"])
     lines.extend(f"| `{name}` | {spec.doc} |" for name, spec in HANDLES.fields.items())
+    lines.extend(["", "### words (`lead`, `close`)", "", WORDS.doc, "",
+                  "| key | what |", "| --- | --- |"])
+    lines.extend(f"| `{name}` | {spec.doc} |" for name, spec in WORDS.fields.items())
     return "\n".join(lines) + "\n"

@@ -58,13 +58,18 @@ class Record(Kind):
     ``model`` is the dataclass the checked mapping becomes; an absent key takes that
     dataclass's default, so each default is written once, in the model. ``keyed`` names the
     model field that receives each key of a mapping of like records (a platform's name).
+    ``plain`` names the key that a value written alone, not as a mapping, stands for.
     """
 
     fields: Mapping[str, Field] = field(default_factory=dict)
     doc: str = ""
     model: type | None = None
     keyed: str | None = None
-    expected = "a mapping"
+    plain: str | None = None
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return "text or a mapping" if self.plain else "a mapping"
 
     @cached_property
     def defaults(self) -> dict[str, Any]:
@@ -80,6 +85,8 @@ class Record(Kind):
     def check(self, value: Any, at: Path_, checker: Checker) -> Any:
         if value is None:
             value = {}
+        if self.plain and isinstance(value, str):
+            value = {self.plain: value}
         if not isinstance(value, dict):
             return self._wrong_type(value, at, checker)
         for key in value:
@@ -112,4 +119,6 @@ class Record(Kind):
             out["required"] = required
         if self.doc:
             out["description"] = self.doc
+        if self.plain:
+            return {"anyOf": [self.fields[self.plain].kind.schema(), out]}
         return out

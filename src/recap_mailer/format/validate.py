@@ -181,11 +181,57 @@ def _image_base(data: dict[str, Any], email: dict[str, Any], event: dict[str, An
                       "(each card's file name is added to it)")
 
 
+#: What a spreadsheet runs as a formula at the start of a cell; a post never starts with one
+#: (social.fitting.FORMULA_START, which the schedulers' files rely on), so no lead may either.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _team_words(data: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
+                checker: Checker) -> None:
+    """Refuse leads that would start a post as a formula; flag words for platforms not used."""
+    social = data["social"] if isinstance(data["social"], dict) else {}
+    platforms = social.get("platforms") if isinstance(social.get("platforms"), dict) else {}
+    enabled = {name for name, s in platforms.items() if isinstance(s, dict) and s["enabled"]}
+    places: list[tuple[Path_, Any]] = [
+        (("social", "platforms", name, "lead"), s.get("lead"))
+        for name, s in platforms.items() if isinstance(s, dict)]
+    for i, quote in _records(data["quotes"]):
+        words = quote["lead"] if isinstance(quote["lead"], dict) else {}
+        raw = source_value(checker, ("quotes", i, "lead"))
+        for name, text in words.items():
+            at: Path_ = ("quotes", i, "lead") if isinstance(raw, str) else ("quotes", i, "lead",
+                                                                            name)
+            places.append((at, text))
+        for name in ("lead", "close"):
+            written = quote[name] if isinstance(quote[name], dict) else {}
+            for platform, text in written.items():
+                if text and platform != "all" and platform not in enabled:
+                    checker.warning(("quotes", i, name, platform),
+                                    f"no posts are written for {platform}; enable it under "
+                                    "social.platforms", key=True)
+    for at, text in places:
+        if isinstance(text, str) and text.startswith(_FORMULA_START):
+            checker.error(at, f"starts with '{text[0]}', which a spreadsheet reads as a formula "
+                          "when a scheduler's file is opened: begin with a word (posts are "
+                          "never altered to make them safe)")
+
+
+def source_value(checker: Checker, at: Path_) -> Any:
+    """Return the value written at ``at`` in the source, or None where there is none."""
+    value: Any = checker.source.data
+    for part in at:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
 _Advice = Callable[[dict[str, Any], dict[str, Any], dict[str, Any], Checker], None]
 #: The advisory rules, each over the whole checked data with its email and event sections.
 _ADVICE: tuple[_Advice, ...] = (_unsubscribe_needed, _no_encoded_words, _dates_in_order,
                                 _schedule, _prose, _quote_marks, _platform_settings,
-                                _image_base)
+                                _image_base, _team_words)
 
 
 def _check_schedule(schedule: dict[str, Any], email: dict[str, Any], event: dict[str, Any],

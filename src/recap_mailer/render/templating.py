@@ -6,7 +6,7 @@ import contextlib
 import os
 import stat
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -128,9 +128,15 @@ class TemplateLoader(jinja2.FileSystemLoader):
 
 def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
     """Render one template; errors become diagnostics pointing into the template file."""
+    with rendering(name):
+        return env.get_template(name).render(**context)
+
+
+@contextlib.contextmanager
+def rendering(name: str) -> Iterator[None]:
+    """Turn what loading or rendering template ``name`` raises into an error located in it."""
     try:
-        template = env.get_template(name)
-        return template.render(**context)
+        yield
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or exc.name or name
         raise SourceError([Diagnostic(shown_path(where), exc.lineno or 1, 1, "error",

@@ -1,24 +1,26 @@
-"""Fitting a quote, with its credit, link and hashtags, into its platform's limit.
+"""Fitting a quote, in the frame its post template gives it, into its platform's limit.
 
-When a quote does not fit, optional parts go first (extra hashtags, then the session name);
+When a quote does not fit, the template's optional pieces go first, in its order (framing.py);
 then, where the platform has threads, the quote is split into a numbered thread at sentence
-boundaries with the attribution and link in the last post; elsewhere it is trimmed at a
-sentence or clause boundary with an ellipsis. Alt text for the card is trimmed the same way.
+boundaries with the lead in the first post and the credit and link in the last; elsewhere it is
+trimmed at a sentence or clause boundary with an ellipsis. The card's alt text is trimmed the
+same way.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import regex
 
 from recap_mailer.errors import RecapError
-from recap_mailer.links import with_utm
-from recap_mailer.model import Campaign, PlatformSettings, Quote, Utm
+from recap_mailer.model import Campaign, PlatformSettings, Quote
 from recap_mailer.social import counting
+from recap_mailer.social.framing import frames, kept_words
 from recap_mailer.social.platforms import RULES
+from recap_mailer.social.voice import Frame, PostTemplate
 
 OPEN, CLOSE, ELLIPSIS = "“", "”", "…"
 
@@ -62,140 +64,20 @@ def _next_start(text: str, cut: int) -> int:
     return len(text) - len(text[cut:].lstrip())
 
 
-# --- what surrounds the quote --------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Frame:
-    """Everything in a post but the quote; each variant drops a little more."""
-
-    speaker: str
-    context: str
-    hashtags: tuple[str, ...]
-    link: str
-    link_label: str
-
-
-def _hashtags(tags: Iterable[str], text: str = "") -> tuple[str, ...]:
-    """Return the tags once each (case aside), leaving out those ``text`` already carries."""
-    seen = {t.casefold() for t in HASHTAG.findall(text)}
-    kept = []
-    for tag in tags:
-        if tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            kept.append(tag)
-    return tuple(kept)
-
-
-#: A hashtag as platforms find one in text: "#" then word characters, not inside a word.
-HASHTAG = regex.compile(r"(?<![\w#])#(\w+)")
-
-
-def asked_hashtags(campaign: Campaign, quote: Quote,
-                   settings: PlatformSettings) -> tuple[str, ...]:
-    """Return every tag a post of the quote is asked to carry that the quote does not."""
-    return _hashtags((*campaign.event.hashtags, *settings.extra_hashtags), quote.text)
-
-
-def hashtag_cap(settings: PlatformSettings) -> int | None:
-    """Return the most hashtags a post on the platform carries: the source's, else its own."""
-    if settings.max_hashtags is not None:
-        return settings.max_hashtags
-    return RULES[settings.platform].max_hashtags
-
-
-def wanted_hashtags(campaign: Campaign, quote: Quote,
-                    settings: PlatformSettings) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Return the event's tags and all tags a post may carry, within the platform's cap."""
-    cap = hashtag_cap(settings)
-    tags = _hashtags(campaign.event.hashtags, quote.text)
-    extra = asked_hashtags(campaign, quote, settings)
-    if cap is not None:
-        tags, extra = tags[:cap], extra[:cap]
-    return tags, extra
-
-
-def _frames(campaign: Campaign, quote: Quote,
-            settings: PlatformSettings) -> tuple[list[_Frame], list[_Frame]]:
-    """Return the frames to try in order: whole, then without each optional part in turn
-    (extra hashtags, the session's name, the affiliation); and, apart, the last resorts."""
-    rules = RULES[settings.platform]
-    event, session, person = campaign.event, quote.session, quote.speaker
-    links_handles = settings.platform != "linkedin"  # LinkedIn has no mention written as text
-    handle = person.handles.on(settings.platform) if links_handles else None
-    organiser = event.handles.on(settings.platform) if links_handles else None
-    day = f"{event.name}, {event.day_label}" if rules.long_form else (
-        f"{event.short_name} {event.day_label}")
-    if organiser:
-        day += f", {organiser}"
-    with_session = f"{session.title} ({day})"
-    tags, extra = wanted_hashtags(campaign, quote, settings)
-    label = "Watch the session" if session.recording else "Read the recap"
-    # The name stays; a handle the platform links is added to it.
-    named = person.display_name + (f" ({handle})" if handle else "")
-    credit = (f"{named}, {person.affiliation}" if person.affiliation else named) if handle \
-        else person.credit
-    link = post_link(campaign, quote, settings.platform)
-    whole = _Frame(credit, with_session, extra, link, label)
-    optional = _distinct([
-        whole,
-        replace(whole, hashtags=tags),                      # extra hashtags go first
-        replace(whole, hashtags=tags, context=day),         # then the session's name
-        replace(whole, hashtags=tags, context=day, speaker=named),  # then the affiliation
-    ])
-    # Only names and tags too long for the platform get this far.
-    last = optional[-1]
-    emergency = _distinct([replace(last, hashtags=tags[:1]),
-                           replace(last, hashtags=(), context=""),
-                           replace(last, hashtags=(), context="", speaker=handle or named)])
-    return optional, [f for f in emergency if f not in optional]
-
-
-def post_link(campaign: Campaign, quote: Quote, platform: str) -> str:
-    """Return the link a quote's posts carry: its recording, else the recap, tagged for UTM."""
-    raw = quote.session.recording or campaign.event.recap_url
-    utm = Utm(source=platform, medium="social", campaign=campaign.slug)
-    return with_utm(raw, utm, quote.id)
-
-
-def _distinct(frames: list[_Frame]) -> list[_Frame]:
-    return [f for i, f in enumerate(frames) if f not in frames[:i]]
-
-
-def _attribution(platform: str, frame: _Frame) -> list[str]:
-    """Return the blocks after the quote: who said it, where, the tags and the link."""
-    rules = RULES[platform]
-    speaker = f"— {frame.speaker}" + (f", at {frame.context}" if frame.context else "")
-    tags = " ".join(f"#{t}" for t in frame.hashtags)
-    if not rules.link_in_text:
-        link = f"{frame.link_label}: link in bio."
-    elif rules.long_form:
-        link = f"{frame.link_label}: {frame.link}"
-    else:
-        link = frame.link
-    if platform == "mastodon":
-        return [speaker, link, tags]
-    if rules.long_form:
-        return [speaker, link, tags]
-    return [speaker, tags, link]
-
-
 #: What a spreadsheet runs as a formula at the start of a cell (CSV injection): no post or
 #: thread part starts with one, so the schedulers' files never need to alter a post.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def render_post(platform: str, quote_line: str, frame: _Frame | None,
-                marker: str | None) -> str:
-    """Join a post's pieces the way its platform reads: tight on X, in paragraphs elsewhere.
+def render_post(quote_line: str, frame: Frame, marker: str | None, *,
+                first: bool = True, last: bool = True) -> str:
+    """Return one post: the quote's line in its frame (the text before it on a thread's first
+    part only, the text after it on the last), with a thread's part number.
 
-    A thread's part number ends the part, or starts it where the part would otherwise start
-    with what a spreadsheet reads as a formula (a quote's words going on after "-" or "@").
+    The part number ends the part, or starts it where the part would otherwise start with what
+    a spreadsheet reads as a formula (a quote's words going on after "-" or "@").
     """
-    blocks = [quote_line] if quote_line else []
-    if frame is not None:
-        blocks += _attribution(platform, frame)
-    tight = platform in ("x", "bluesky", "threads")
-    text = ("\n" if tight else "\n\n").join(b for b in blocks if b)
+    text = ((frame.before if first else "") + quote_line + (frame.after if last else "")).strip()
     if not marker:
         return text
     return f"{marker} {text}" if text.startswith(FORMULA_START) else f"{text}\n{marker}"
@@ -246,7 +128,7 @@ def _farthest(cuts: dict[int, int], start: int, levels: Iterable[int],
     return None
 
 
-def _trim(platform: str, text: str, frame: _Frame, limit: int) -> list[Piece] | None:
+def _trim(platform: str, text: str, frame: Frame, limit: int) -> list[Piece] | None:
     """Return one post with the quote cut at the best boundary that fits, or None."""
     cuts = cut_points(text)
 
@@ -255,30 +137,31 @@ def _trim(platform: str, text: str, frame: _Frame, limit: int) -> list[Piece] | 
         return _quote_line(text, 0, cut, trimmed=mark)
 
     def fits(cut: int) -> bool:
-        return _fits(platform, render_post(platform, line(cut), frame, None), limit)
+        return _fits(platform, render_post(line(cut), frame, None), limit)
 
     cut = _farthest(cuts, 0, (CLAUSE, WORD, GRAPHEME), fits, below=len(text))
     if cut is None:
         return None
-    return [Piece(render_post(platform, line(cut), frame, None), (0, len(text[:cut].rstrip())),
-                   trimmed=True)]
+    return [Piece(render_post(line(cut), frame, None), (0, len(text[:cut].rstrip())),
+                  trimmed=True)]
 
 
-def _pack(platform: str, text: str, frame: _Frame, limit: int, cuts: dict[int, int],
+def _pack(platform: str, text: str, frame: Frame, limit: int, cuts: dict[int, int],
           marker: str) -> list[tuple[int, int] | None] | None:
     """Return the quote span of each post of a thread (None: the last holds only attribution)."""
     spans: list[tuple[int, int] | None] = []
     start = 0
     while True:
         rest = _quote_line(text, start, len(text)) if start < len(text) else ""
-        if _fits(platform, render_post(platform, rest, frame, marker), limit):
+        if _fits(platform, render_post(rest, frame, marker, first=not spans), limit):
             return [*spans, (start, len(text)) if rest else None]
         if not rest:
             return None  # the attribution alone does not fit
 
-        def fits(cut: int, start: int = start) -> bool:
+        def fits(cut: int, start: int = start, first: bool = not spans) -> bool:
             line = _quote_line(text, start, cut)
-            return _fits(platform, render_post(platform, line, None, marker), limit)
+            return _fits(platform, render_post(line, frame, marker, first=first, last=False),
+                         limit)
 
         # A sentence that fits whole goes whole, even if the attribution then stands alone.
         cut = _farthest(cuts, start, (SENTENCE, CLAUSE, WORD, GRAPHEME), fits,
@@ -289,7 +172,7 @@ def _pack(platform: str, text: str, frame: _Frame, limit: int, cuts: dict[int, i
         start = _next_start(text, cut)
 
 
-def _thread(platform: str, text: str, frame: _Frame, limit: int) -> list[Piece] | None:
+def _thread(platform: str, text: str, frame: Frame, limit: int) -> list[Piece] | None:
     """Return a numbered thread, cut at sentences where possible, or None if none fits."""
     cuts = cut_points(text)
     for width in (9, 99, 999):
@@ -302,60 +185,61 @@ def _thread(platform: str, text: str, frame: _Frame, limit: int) -> list[Piece] 
         pieces = []
         for i, span in enumerate(spans, start=1):
             line = _quote_line(text, *span) if span else ""
-            body = render_post(platform, line, frame if i == len(spans) else None,
-                               f"{i}/{len(spans)}")
+            body = render_post(line, frame, f"{i}/{len(spans)}", first=i == 1,
+                               last=i == len(spans))
             shown = (span[0], len(text[: span[1]].rstrip())) if span else None
             pieces.append(Piece(body, shown))
         return pieces
     return None
 
 
-def _whole(platform: str, text: str, frames: list[_Frame], limit: int) -> Piece | None:
+def _whole(platform: str, text: str, frames: list[Frame], limit: int) -> Piece | None:
     """Return the quote whole in one post with the fullest frame that fits, if any does."""
     line = _quote_line(text, 0, len(text))
     for frame in frames:
-        post = render_post(platform, line, frame, None)
+        post = render_post(line, frame, None)
         if _fits(platform, post, limit):
             return Piece(post, (0, len(text)))
     return None
 
 
-def fit_quote(campaign: Campaign, quote: Quote, settings: PlatformSettings) -> list[Piece]:
+def fit_quote(campaign: Campaign, quote: Quote, settings: PlatformSettings,
+              template: PostTemplate) -> list[Piece]:
     """Return the post or thread for one quote on one platform, within its limit.
 
-    One post whenever the quote fits whole with some frame (optional parts dropped in turn);
+    One post whenever the quote fits whole with some frame (optional pieces dropped in turn);
     a thread only when the quote itself does not fit, in as few parts as possible.
     """
     platform = settings.platform
     rules = RULES[platform]
     limit = settings.limit or rules.limit
     text = quote.text.strip()
-    optional, emergency = _frames(campaign, quote, settings)
+    optional, emergency = _framed(campaign, quote, settings, template)
     whole = _whole(platform, text, optional, limit)
     if whole:
         return [whole]
     if not rules.threads:
-        return single_post(campaign, quote, settings)
+        return single_post(campaign, quote, settings, template)
     # The thread's last post carries the credit: the fullest one that adds no part.
-    for frames in (optional, emergency):
+    for found in (optional, emergency):
         best: list[Piece] | None = None
-        for frame in frames:
+        for frame in found:
             pieces = _thread(platform, text, frame, limit)
             if pieces and (best is None or len(pieces) < len(best)):
                 best = pieces
         if best:
             return best
-    raise PostFitError(quote.id, platform, f"even the speaker's name and the link alone pass "
-                       f"the limit of {limit} {rules.unit}")
+    raise _too_long(campaign, quote, settings, template, limit)
 
 
-def single_post(campaign: Campaign, quote: Quote, settings: PlatformSettings) -> list[Piece]:
+def single_post(campaign: Campaign, quote: Quote, settings: PlatformSettings,
+                template: PostTemplate) -> list[Piece]:
     """Return one post for the quote: whole if it fits, else trimmed at a boundary (the card
     shows it whole). For what cannot carry a thread: Buffer's and Hootsuite's files."""
     platform = settings.platform
     limit = settings.limit or RULES[platform].limit
     text = quote.text.strip()
-    optional, emergency = _frames(campaign, quote, settings)
+    optional, emergency = _framed(campaign, quote, settings, template)
     whole = _whole(platform, text, optional, limit)
     if whole:
         return [whole]
@@ -363,8 +247,34 @@ def single_post(campaign: Campaign, quote: Quote, settings: PlatformSettings) ->
         pieces = _trim(platform, text, frame, limit)
         if pieces:
             return pieces
-    raise PostFitError(quote.id, platform, f"even the speaker's name and the link alone pass "
-                       f"the limit of {limit} {RULES[platform].unit}")
+    raise _too_long(campaign, quote, settings, template, limit)
+
+
+def _framed(campaign: Campaign, quote: Quote, settings: PlatformSettings,
+            template: PostTemplate) -> tuple[list[Frame], list[Frame]]:
+    """Return the quote's frames, refusing any whose post would start as a formula."""
+    optional, emergency = frames(campaign, quote, settings, template)
+    for frame in (*optional, *emergency):
+        if frame.before.startswith(FORMULA_START):
+            raise PostFitError(quote.id, settings.platform,
+                               f"the post would start with {frame.before[0]!r} ({template.path} "
+                               "puts it first), which a spreadsheet reads as a formula when a "
+                               "scheduler's file is opened; start the template with other text")
+    return optional, emergency
+
+
+def _too_long(campaign: Campaign, quote: Quote, settings: PlatformSettings,
+              template: PostTemplate, limit: int) -> PostFitError:
+    rules = RULES[settings.platform]
+    kept = kept_words(campaign, quote, settings, template)
+    if kept:
+        named = " and ".join(f"its {name}" for name in kept)
+        return PostFitError(quote.id, settings.platform,
+                            f"the post passes the limit of {limit} {rules.unit} with {named}, "
+                            f"which {template.path} never drops: shorten them, or add "
+                            f"{' and '.join(repr(k) for k in kept)} to the template's optional")
+    return PostFitError(quote.id, settings.platform, f"even the speaker's name and the link "
+                        f"alone pass the limit of {limit} {rules.unit}")
 
 # --- alt text -----------------------------------------------------------------------------
 

@@ -15,13 +15,10 @@ from typing import Any
 from recap_mailer.model import PLATFORMS, Campaign
 from recap_mailer.social import counting
 from recap_mailer.social.bluesky import LinkFacet
-from recap_mailer.social.fitting import (
-    alt_text,
-    fit_quote,
-    post_link,
-    single_post,
-)
+from recap_mailer.social.fitting import alt_text, fit_quote, single_post
+from recap_mailer.social.framing import post_link
 from recap_mailer.social.platforms import RULES, card_path
+from recap_mailer.social.voice import PostTemplates, default_post_templates
 
 
 @dataclass(frozen=True)
@@ -88,8 +85,11 @@ class Post:
 
 # --- the stage ----------------------------------------------------------------------------
 
-def compose_posts(campaign: Campaign) -> tuple[Post, ...]:
-    """Return every post: each quote (most important first) on each enabled platform."""
+def compose_posts(campaign: Campaign,
+                  templates: PostTemplates | None = None) -> tuple[Post, ...]:
+    """Return every post: each quote (most important first) on each enabled platform, in
+    the shape of its platform's post template (the default theme's if none are given)."""
+    templates = templates or default_post_templates()
     order = {p: i for i, p in enumerate(PLATFORMS)}
     platforms = sorted(campaign.social.enabled, key=lambda s: order[s.platform])
     quotes = sorted(enumerate(campaign.quotes), key=lambda iq: (iq[1].priority, iq[0]))
@@ -99,8 +99,10 @@ def compose_posts(campaign: Campaign) -> tuple[Post, ...]:
             platform = settings.platform
             rules = RULES[platform]
             limit = settings.limit or rules.limit
-            pieces = fit_quote(campaign, quote, settings)
-            single = single_post(campaign, quote, settings)[0].text if len(pieces) > 1 else None
+            template = templates.on(platform)
+            pieces = fit_quote(campaign, quote, settings, template)
+            single = single_post(campaign, quote, settings, template)[0].text \
+                if len(pieces) > 1 else None
             link = post_link(campaign, quote, platform)
             alt = alt_text(campaign, quote, rules.alt_limit)
             for part, piece in enumerate(pieces, start=1):

@@ -1,0 +1,163 @@
+"""Post templates: the shape of each platform's posts, and the pieces the fitter may drop.
+
+``templates/posts/<platform>.txt`` is a Jinja text template (a campaign's own overrides the
+default theme's, sandboxed like the email's). It shows the quote once and the pieces around it;
+a line that shows only empty pieces is left out, and runs of blank lines become one. Its
+``optional`` names the pieces the fitter may drop, in the order it drops them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from recap_mailer.errors import Diagnostic, SourceError
+from recap_mailer.format.kinds import did_you_mean
+from recap_mailer.model import PLATFORMS
+
+if TYPE_CHECKING:
+    import jinja2
+
+#: The pieces a template may let go, in the order the default templates let them go.
+OPTIONAL = ("extra_hashtags", "close", "session", "affiliation", "lead")
+
+#: Every value a post template is given (docs/recap-format.md says what each holds).
+VARIABLES = ("quote", "lead", "close", "name", "affiliation", "credit", "session", "event",
+             "where", "hashtags", "link", "link_label", "platform")
+
+
+class _Gap(str):
+    """An empty piece: false in ``{% if %}``, shown as a mark that tidying takes out."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+# Neither character can reach a template's values: the source refuses control characters.
+_GAP = _Gap("\x00")
+_QUOTE = "\x01"
+_BLANK_RUN = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A post's text before and after the quote."""
+
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class PostTemplate:
+    """One platform's post template and the pieces it lets the fitter drop, in order."""
+
+    platform: str
+    template: jinja2.Template
+    optional: tuple[str, ...]
+
+    @property
+    def path(self) -> str:
+        """Return where the template was read from, as errors show it."""
+        from recap_mailer.render.templating import shown_path
+
+        return shown_path(self.template.filename or self.template.name or "")
+
+    def frame(self, values: Mapping[str, str]) -> Frame:
+        """Return the post around the quote with these pieces (an empty one is left out)."""
+        return _frame(self, tuple(sorted(values.items())))
+
+
+@functools.lru_cache(maxsize=4096)  # each quote tries a few frames; rebuilds repeat them all
+def _frame(post_template: PostTemplate, values: tuple[tuple[str, str], ...]) -> Frame:
+    from recap_mailer.render.templating import rendering
+
+    context: dict[str, Any] = {name: value or _GAP for name, value in values}
+    template = post_template.template
+    with rendering(template.name or ""):
+        text = _tidy(template.render(context, quote=_QUOTE))
+    shown = text.count(_QUOTE)
+    if shown != 1:
+        raise SourceError([Diagnostic(post_template.path, 0, 0, "error",
+                                      f"the post template shows the quote {shown} times; "
+                                      "show {{ quote }} exactly once")])
+    before, after = text.split(_QUOTE)
+    return Frame(before, after)
+
+
+def _tidy(text: str) -> str:
+    """Leave out lines of empty pieces, trailing spaces and extra blank lines."""
+    lines = [line.replace(_GAP, "").rstrip() for line in text.split("\n")
+             if not (_GAP in line and not line.replace(_GAP, "").strip())]
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
+
+
+@dataclass(frozen=True)
+class PostTemplates:
+    """The post template of each platform posts are written for."""
+
+    templates: tuple[PostTemplate, ...]
+
+    def on(self, platform: str) -> PostTemplate:
+        """Return ``platform``'s template."""
+        return next(t for t in self.templates if t.platform == platform)
+
+
+def load_post_templates(env: jinja2.Environment,
+                        platforms: Iterable[str] = PLATFORMS) -> PostTemplates:
+    """Compile and check each platform's template; every problem is reported at once."""
+    from recap_mailer.render.templating import rendering
+
+    found, problems = [], []
+    sample = {name: name for name in VARIABLES if name != "quote"}
+    for platform in platforms:
+        name = f"posts/{platform}.txt"
+        try:
+            with rendering(name):
+                template = env.get_template(name)
+                module = template.make_module({**sample, "quote": _QUOTE})
+            post_template = PostTemplate(platform, template,
+                                         _optional(template, getattr(module, "optional",
+                                                                     OPTIONAL)))
+            post_template.frame(sample)
+        except SourceError as exc:
+            problems.extend(exc.diagnostics)
+            continue
+        found.append(post_template)
+    if problems:
+        raise SourceError(problems)
+    return PostTemplates(tuple(found))
+
+
+def _optional(template: jinja2.Template, optional: Any) -> tuple[str, ...]:
+    """Return the template's optional pieces, or raise an error at the line that sets them."""
+    from recap_mailer.render.templating import shown_path
+
+    path = shown_path(template.filename or template.name or "")
+    source = template.environment.loader.get_source(  # type: ignore[union-attr]
+        template.environment, template.name or "")[0]
+    line = next((i for i, text in enumerate(source.splitlines(), 1) if "optional" in text), 0)
+
+    def error(message: str) -> SourceError:
+        return SourceError([Diagnostic(path, line, 1 if line else 0, "error", message)])
+
+    if isinstance(optional, str) or not isinstance(optional, list | tuple):
+        raise error("optional must be a list of piece names, like "
+                    f"{list(OPTIONAL)!r}")
+    for piece in optional:
+        if piece not in OPTIONAL:
+            raise error(f"optional names '{piece}', which is no piece a post may drop"
+                        f"{did_you_mean(str(piece), OPTIONAL)}; the pieces are "
+                        f"{', '.join(OPTIONAL)}")
+        if optional.count(piece) > 1:
+            raise error(f"optional names '{piece}' twice")
+    return tuple(optional)
+
+
+def default_post_templates() -> PostTemplates:
+    """Return the default theme's post templates."""
+    from recap_mailer.render.templating import make_environment
+
+    return load_post_templates(make_environment(None))
