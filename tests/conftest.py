@@ -15,6 +15,7 @@ CASES = {
     "awkward": TESTS / "campaigns" / "awkward",
     "big-day": TESTS / "campaigns" / "big-day",
     "rtl-mixed": TESTS / "campaigns" / "rtl-mixed",
+    "voices": TESTS / "campaigns" / "voices",
 }
 GOLDEN = TESTS / "golden"
 

@@ -31,7 +31,7 @@ from recap_mailer.social.exports import (
     schedule_ics,
     schedule_json,
 )
-from recap_mailer.social.fitting import FORMULA_START
+from recap_mailer.social.framing import FORMULA_START
 from recap_mailer.social.platforms import RULES
 from recap_mailer.social.schedule import Slot, build_clock
 

@@ -18,7 +18,8 @@ from recap_mailer.build import build_campaign, load_campaign
 from recap_mailer.errors import SourceError
 from recap_mailer.model import Campaign, Handles, Person, PlatformSettings, Quote, Social
 from recap_mailer.social.counting import linkedin_length, utf8_bytes
-from recap_mailer.social.fitting import CLOSE, ELLIPSIS, OPEN, PostFitError
+from recap_mailer.social.fitting import CLOSE, ELLIPSIS, OPEN
+from recap_mailer.social.framing import PostFitError
 from recap_mailer.social.platforms import RULES, card_path
 from recap_mailer.social.posts import (
     Post,
@@ -173,12 +174,13 @@ def test_linkedin_trims_at_a_sentence_or_clause_with_an_ellipsis(minimal) -> Non
 
 
 def test_optional_parts_go_first(minimal) -> None:
-    # The session title makes the post too long; it goes, the quote stays whole.
+    # The session title makes the post too long; it goes, the quote stays whole, and the
+    # extra hashtag (dropped before the session) comes back, as there is room for it.
     campaign = _with_quote(minimal, "Short and sweet.", [PlatformSettings(
         "x", extra_hashtags=("OpenData",))], title="T" * 250)
     (post,) = compose_posts(campaign)
     assert "“Short and sweet.”" in post.text
-    assert "T" * 20 not in post.text and "#OpenData" not in post.text
+    assert "T" * 20 not in post.text and "#OpenData" in post.text
     assert "MIN Day 1" in post.text
     roomy = _with_quote(minimal, "Short and sweet.", [PlatformSettings(
         "x", extra_hashtags=("OpenData",))])

@@ -18,7 +18,7 @@ from recap_mailer.build import build_campaign, load_campaign
 from recap_mailer.cli import main
 from recap_mailer.model import Campaign, Person, PlatformSettings, Quote, Social
 from recap_mailer.social.exports import buffer_files, hootsuite_files
-from recap_mailer.social.fitting import FORMULA_START
+from recap_mailer.social.framing import FORMULA_START
 from recap_mailer.social.posts import compose_posts
 from recap_mailer.social.schedule import plan_schedule
 

@@ -19,7 +19,7 @@ from recap_mailer.format.validate import validate
 from recap_mailer.model import Campaign
 from recap_mailer.outputs import read_previous
 from recap_mailer.social.exports import schedule_files
-from recap_mailer.social.fitting import PostFitError
+from recap_mailer.social.framing import PostFitError
 from recap_mailer.social.posts import Post, compose_posts, post_files
 from recap_mailer.social.schedule import ScheduleError, Slot, build_clock, plan_schedule
 from recap_mailer.social.voice import PostTemplates, load_post_templates

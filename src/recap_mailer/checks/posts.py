@@ -1,4 +1,4 @@
-"""The posts check: each post within its platform's limits, alt text on every image."""
+"""The posts check: limits, alt text, hashtags left out, and who spoke before a feed's fold."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from functools import lru_cache
 from recap_mailer.checks.context import Context
 from recap_mailer.checks.findings import Finding
 from recap_mailer.social import bluesky, counting
-from recap_mailer.social.framing import HASHTAG, asked_hashtags, hashtag_cap, wanted_hashtags
+from recap_mailer.social.fitting import SENTENCE, cut_points
+from recap_mailer.social.framing import (
+    HASHTAG,
+    asked_hashtags,
+    hashtag_cap,
+    team_words,
+    wanted_hashtags,
+)
 from recap_mailer.social.platforms import RULES
 
 
@@ -52,6 +59,7 @@ def check_posts(ctx: Context) -> list[Finding]:
                                 f"{counting.alt_length(post.alt)} characters; {rules.label} "
                                 f"takes {rules.alt_limit}", key=True))
     found += _hashtags_left_out(ctx)
+    found += _behind_the_fold(ctx)
     for settings in ctx.campaign.social.enabled:
         if settings.platform == "mastodon" and settings.limit is None:
             found.append(ctx.at("posts", ("social", "platforms", "mastodon"), "warning",
@@ -92,6 +100,43 @@ def _hashtags_left_out(ctx: Context) -> list[Finding]:
                                 f"some {rules.label} posts leave out {_tags(no_room)}: no room "
                                 "beside the quote", key=True))
     return found
+
+
+def _behind_the_fold(ctx: Context) -> list[Finding]:
+    """Warn where a feed folds a post before both who spoke and the lead's first sentence."""
+    found = []
+    where = {q.id: i for i, q in enumerate(ctx.campaign.quotes)}
+    settings = {s.platform: s for s in ctx.campaign.social.enabled}
+    for post in ctx.checked.posts:
+        rules = RULES[post.platform]
+        if not rules.folds or post.part > 1 or post.quote_id not in where:
+            continue
+        screen, shown = rules.folds[-1]
+        quote = ctx.campaign.quotes[where[post.quote_id]]
+        lead = team_words(quote, settings[post.platform])[0]
+        hooks = [quote.speaker.display_name, _first_sentence(lead)]
+        if any(_shown_before(post.platform, post.text, hook, shown) for hook in hooks if hook):
+            continue
+        found.append(ctx.at(
+            "posts", ("quotes", where[post.quote_id]), "warning",
+            f"post {post.id}: {rules.label} shows {shown} {rules.unit} before \u201csee "
+            f"more\u201d on {screen}, and neither {quote.speaker.display_name}'s name nor a "
+            f"lead's first sentence is among them: give the quote a lead for "
+            f"{post.platform}, or open templates/posts/{post.platform}.txt with who spoke",
+            key=True))
+    return found
+
+
+def _first_sentence(text: str) -> str:
+    """Return ``text`` up to the end of its first sentence."""
+    ends = [p for p, level in cut_points(text).items() if level >= SENTENCE] if text else []
+    return text[: min(ends)] if ends else text
+
+
+def _shown_before(platform: str, text: str, hook: str, shown: int) -> bool:
+    """Say whether ``hook`` is in ``text`` and ends before the fold."""
+    start = text.find(hook)
+    return start >= 0 and RULES[platform].count(text[: start + len(hook)]) <= shown
 
 
 def _tags(tags: dict[str, None]) -> str:

@@ -19,7 +19,7 @@ from recap_mailer.model import PLATFORMS
 from recap_mailer.render.email import long_date
 from recap_mailer.render.inbox import inbox_snippet
 from recap_mailer.render.templating import render_template
-from recap_mailer.social.platforms import RULES
+from recap_mailer.social.platforms import RULES, fold_at
 
 PREVIEW_TEMPLATE = "preview.html"
 SOCIAL_TEMPLATE = "partials/preview-social.html"
@@ -88,6 +88,7 @@ def render_preview(build: Any, env: jinja2.Environment,
             (name, tuple(p for p in build.posts if p.platform == name))
             for name in PLATFORMS if any(p.platform == name for p in build.posts)),
         "platform_labels": tuple((name, rules.label) for name, rules in RULES.items()),
+        "folded": tuple((post.id, folded(post.platform, post.text)) for post in build.posts),
         "cards": tuple(cards.items()),
         "linked_cards": sum(not card.embedded for card in cards.values()),
         "schedule": tuple(getattr(build, "schedule", ())),
@@ -115,7 +116,21 @@ def render_preview(build: Any, env: jinja2.Environment,
 def _context(social: dict[str, Any]) -> dict[str, Any]:
     """Return the section's values as templates read them: labels and cards by name."""
     return {**social, "platform_labels": dict(social["platform_labels"]),
-            "cards": dict(social["cards"])}
+            "cards": dict(social["cards"]), "folded": dict(social["folded"])}
+
+
+def folded(platform: str, text: str) -> tuple[tuple[str, str | None], ...]:
+    """Return a post's text in the pieces each fold of its platform's feed ends, each with
+    the screen whose fold follows it (None for the last piece)."""
+    pieces: list[tuple[str, str | None]] = []
+    start = 0
+    for screen, shown in RULES[platform].folds:
+        at = fold_at(platform, text, shown)
+        if at is None:
+            break
+        pieces.append((text[start:at], f"{screen} ({shown})"))
+        start = at
+    return (*pieces, (text[start:], None))
 
 
 def _social_section(env: jinja2.Environment, social: dict[str, Any]) -> Markup:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.ext
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
@@ -19,6 +20,7 @@ from markupsafe import Markup
 from recap_mailer.errors import Diagnostic, SourceError
 from recap_mailer.inputs import decode_utf8, read_input
 from recap_mailer.render import direction
+from recap_mailer.social.voice import PARAGRAPH
 
 #: The most one template file may hold; the default theme's largest is a few kilobytes.
 MAX_TEMPLATE_BYTES = 1024 * 1024
@@ -82,6 +84,31 @@ def _environment(search: tuple[str, ...],
     )
     env.filters.update(direction.FILTERS)
     return env
+
+
+#: Where post templates live, under the templates folder.
+POSTS_FOLDER = "posts/"
+
+
+class _PostLines(jinja2.ext.Extension):
+    """Mark a post template's blank lines, so that they alone survive as blank lines."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        if not (name or "").startswith(POSTS_FOLDER):
+            return source
+        return "\n".join(line if line.strip() else PARAGRAPH for line in source.split("\n"))
+
+
+@lru_cache(maxsize=8)
+def post_environment(env: jinja2.Environment) -> jinja2.Environment:
+    """Return ``env`` for post templates: a tag's line end stays, and blank lines are marked.
+
+    A post is written line by line: ``...{% endif %}`` ends its line as it would read, and a
+    line that renders empty is dropped by the post's tidying (social.voice) unless the
+    template wrote it blank. The preprocessing is not part of the compiled cache's key, so
+    these few small templates are compiled afresh.
+    """
+    return env.overlay(trim_blocks=False, extensions=[_PostLines], bytecode_cache=None)
 
 
 class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):

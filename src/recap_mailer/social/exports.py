@@ -27,7 +27,7 @@ from recap_mailer.social.calendar import (
     utc_time,
     vtimezone,
 )
-from recap_mailer.social.fitting import FORMULA_START
+from recap_mailer.social.framing import FORMULA_START
 from recap_mailer.social.platforms import RULES
 from recap_mailer.social.schedule import Slot, platform_timing
 

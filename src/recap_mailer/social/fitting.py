@@ -15,23 +15,13 @@ from dataclasses import dataclass
 
 import regex
 
-from recap_mailer.errors import RecapError
 from recap_mailer.model import Campaign, PlatformSettings, Quote
 from recap_mailer.social import counting
-from recap_mailer.social.framing import frames, kept_words
+from recap_mailer.social.framing import FORMULA_START, Framing, PostFitError, framing
 from recap_mailer.social.platforms import RULES
 from recap_mailer.social.voice import Frame, PostTemplate
 
 OPEN, CLOSE, ELLIPSIS = "“", "”", "…"
-
-
-class PostFitError(RecapError):
-    """A quote's post cannot be made to fit its platform even with every optional part gone."""
-
-    def __init__(self, quote_id: str, platform: str, message: str) -> None:
-        self.quote_id = quote_id
-        self.platform = platform
-        super().__init__(f"quote '{quote_id}' on {RULES[platform].label}: {message}")
 
 
 # --- where a quote may be cut -------------------------------------------------------------
@@ -62,11 +52,6 @@ def cut_points(text: str) -> dict[int, int]:
 
 def _next_start(text: str, cut: int) -> int:
     return len(text) - len(text[cut:].lstrip())
-
-
-#: What a spreadsheet runs as a formula at the start of a cell (CSV injection): no post or
-#: thread part starts with one, so the schedulers' files never need to alter a post.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def render_post(quote_line: str, frame: Frame, marker: str | None, *,
@@ -193,43 +178,56 @@ def _thread(platform: str, text: str, frame: Frame, limit: int) -> list[Piece] |
     return None
 
 
-def _whole(platform: str, text: str, frames: list[Frame], limit: int) -> Piece | None:
-    """Return the quote whole in one post with the fullest frame that fits, if any does."""
+def _whole(platform: str, text: str, frames: Framing, limit: int) -> Piece | None:
+    """Return the quote whole in one post with the fullest frame that fits, if any does.
+
+    Without every piece, the optional ones come back most important first, each that fits:
+    a lead too long for the platform costs the lead alone.
+    """
     line = _quote_line(text, 0, len(text))
-    for frame in frames:
-        post = render_post(line, frame, None)
-        if _fits(platform, post, limit):
-            return Piece(post, (0, len(text)))
-    return None
+
+    def post(dropped: frozenset[str]) -> str | None:
+        body = render_post(line, frames.frame(dropped), None)
+        return body if _fits(platform, body, limit) else None
+
+    if found := post(frozenset()):
+        return Piece(found, (0, len(text)))
+    dropped = frozenset(frames.optional)
+    if not post(dropped):
+        return None
+    for piece in reversed(frames.optional):
+        if post(dropped - {piece}):
+            dropped -= {piece}
+    return Piece(render_post(line, frames.frame(dropped), None), (0, len(text)))
 
 
 def fit_quote(campaign: Campaign, quote: Quote, settings: PlatformSettings,
               template: PostTemplate) -> list[Piece]:
     """Return the post or thread for one quote on one platform, within its limit.
 
-    One post whenever the quote fits whole with some frame (optional pieces dropped in turn);
+    One post whenever the quote fits whole with some frame (optional pieces dropped);
     a thread only when the quote itself does not fit, in as few parts as possible.
     """
     platform = settings.platform
     rules = RULES[platform]
     limit = settings.limit or rules.limit
     text = quote.text.strip()
-    optional, emergency = _framed(campaign, quote, settings, template)
-    whole = _whole(platform, text, optional, limit)
+    frames = framing(campaign, quote, settings, template)
+    whole = _whole(platform, text, frames, limit)
     if whole:
         return [whole]
     if not rules.threads:
         return single_post(campaign, quote, settings, template)
     # The thread's last post carries the credit: the fullest one that adds no part.
-    for found in (optional, emergency):
+    for steps in (frames.steps(), frames.last_resorts()):
         best: list[Piece] | None = None
-        for frame in found:
-            pieces = _thread(platform, text, frame, limit)
+        for dropped in steps:
+            pieces = _thread(platform, text, frames.frame(dropped), limit)
             if pieces and (best is None or len(pieces) < len(best)):
                 best = pieces
         if best:
             return best
-    raise _too_long(campaign, quote, settings, template, limit)
+    raise _too_long(frames, limit)
 
 
 def single_post(campaign: Campaign, quote: Quote, settings: PlatformSettings,
@@ -239,41 +237,28 @@ def single_post(campaign: Campaign, quote: Quote, settings: PlatformSettings,
     platform = settings.platform
     limit = settings.limit or RULES[platform].limit
     text = quote.text.strip()
-    optional, emergency = _framed(campaign, quote, settings, template)
-    whole = _whole(platform, text, optional, limit)
+    frames = framing(campaign, quote, settings, template)
+    whole = _whole(platform, text, frames, limit)
     if whole:
         return [whole]
-    for frame in (optional[-1], *emergency):
-        pieces = _trim(platform, text, frame, limit)
+    for dropped in (frames.steps()[-1], *frames.last_resorts()):
+        pieces = _trim(platform, text, frames.frame(dropped), limit)
         if pieces:
             return pieces
-    raise _too_long(campaign, quote, settings, template, limit)
+    raise _too_long(frames, limit)
 
 
-def _framed(campaign: Campaign, quote: Quote, settings: PlatformSettings,
-            template: PostTemplate) -> tuple[list[Frame], list[Frame]]:
-    """Return the quote's frames, refusing any whose post would start as a formula."""
-    optional, emergency = frames(campaign, quote, settings, template)
-    for frame in (*optional, *emergency):
-        if frame.before.startswith(FORMULA_START):
-            raise PostFitError(quote.id, settings.platform,
-                               f"the post would start with {frame.before[0]!r} ({template.path} "
-                               "puts it first), which a spreadsheet reads as a formula when a "
-                               "scheduler's file is opened; start the template with other text")
-    return optional, emergency
-
-
-def _too_long(campaign: Campaign, quote: Quote, settings: PlatformSettings,
-              template: PostTemplate, limit: int) -> PostFitError:
-    rules = RULES[settings.platform]
-    kept = kept_words(campaign, quote, settings, template)
+def _too_long(frames: Framing, limit: int) -> PostFitError:
+    platform = frames.pieces.platform
+    rules = RULES[platform]
+    kept = frames.kept_words()
     if kept:
         named = " and ".join(f"its {name}" for name in kept)
-        return PostFitError(quote.id, settings.platform,
+        return PostFitError(frames.quote_id, platform,
                             f"the post passes the limit of {limit} {rules.unit} with {named}, "
-                            f"which {template.path} never drops: shorten them, or add "
+                            f"which {frames.template.path} never drops: shorten them, or add "
                             f"{' and '.join(repr(k) for k in kept)} to the template's optional")
-    return PostFitError(quote.id, settings.platform, f"even the speaker's name and the link "
+    return PostFitError(frames.quote_id, platform, f"even the speaker's name and the link "
                         f"alone pass the limit of {limit} {rules.unit}")
 
 # --- alt text -----------------------------------------------------------------------------

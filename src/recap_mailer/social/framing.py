@@ -1,8 +1,8 @@
 """What surrounds a quote in its posts: the team's words, the credit, hashtags and link.
 
-The pieces are given to the platform's post template (voice.py) whole, then with the
-template's optional pieces dropped one by one; past those, the last resorts go (hashtags, the
-event, the affiliation and name but for a handle) for names and tags too long for a platform.
+The pieces are given to the platform's post template (voice.py) whole, or with some of the
+template's optional pieces dropped; past those, the last resorts go (hashtags, the event, the
+affiliation and the name but for a handle) for names and tags too long for a platform.
 """
 
 from __future__ import annotations
@@ -12,10 +12,25 @@ from dataclasses import dataclass
 
 import regex
 
+from recap_mailer.errors import RecapError
 from recap_mailer.links import with_utm
 from recap_mailer.model import Campaign, PlatformSettings, Quote, Utm
 from recap_mailer.social.platforms import RULES
 from recap_mailer.social.voice import Frame, PostTemplate
+
+
+class PostFitError(RecapError):
+    """A quote's post cannot be made to fit its platform even with every optional part gone."""
+
+    def __init__(self, quote_id: str, platform: str, message: str) -> None:
+        self.quote_id = quote_id
+        self.platform = platform
+        super().__init__(f"quote '{quote_id}' on {RULES[platform].label}: {message}")
+
+
+#: What a spreadsheet runs as a formula at the start of a cell (CSV injection): no post or
+#: thread part starts with one, so the schedulers' files never need to alter a post.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 #: A hashtag as platforms find one in text: "#" then word characters, not inside a word.
 HASHTAG = regex.compile(r"(?<![\w#])#(\w+)")
@@ -146,25 +161,48 @@ def _pieces(campaign: Campaign, quote: Quote, settings: PlatformSettings) -> _Pi
     )
 
 
-def frames(campaign: Campaign, quote: Quote, settings: PlatformSettings,
-           template: PostTemplate) -> tuple[list[Frame], list[Frame]]:
-    """Return the frames to try in order: whole, then without each optional piece in turn;
-    and, apart, the last resorts."""
-    pieces = _pieces(campaign, quote, settings)
-    steps = [frozenset(template.optional[:i]) for i in range(len(template.optional) + 1)]
-    resorts = [steps[-1].union(*_LAST_RESORTS[:i]) for i in range(1, len(_LAST_RESORTS) + 1)]
-    optional = _distinct([template.frame(pieces.shown(step)) for step in steps])
-    emergency = _distinct([template.frame(pieces.shown(step)) for step in resorts])
-    return optional, [f for f in emergency if f not in optional]
+@dataclass(frozen=True)
+class Framing:
+    """The frames one quote's posts on one platform may take: its pieces in its template."""
+
+    pieces: _Pieces
+    template: PostTemplate
+    quote_id: str
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        """Return the pieces the template lets go, least important first."""
+        return self.template.optional
+
+    def frame(self, dropped: frozenset[str] = frozenset()) -> Frame:
+        """Return the frame without the ``dropped`` pieces; no post may start as a formula."""
+        frame = self.template.frame(self.pieces.shown(dropped))
+        if frame.before.startswith(FORMULA_START):
+            raise PostFitError(self.quote_id, self.pieces.platform,
+                               f"the post would start with {frame.before[0]!r} "
+                               f"({self.template.path} puts it first), which a spreadsheet "
+                               "reads as a formula when a scheduler's file is opened; start "
+                               "the template with other text")
+        return frame
+
+    def steps(self) -> list[frozenset[str]]:
+        """Return what each frame drops in turn: nothing, then one optional piece more each."""
+        return [frozenset(self.optional[:i]) for i in range(len(self.optional) + 1)]
+
+    def last_resorts(self) -> list[frozenset[str]]:
+        """Return what the frames past every optional piece drop, each more than the last."""
+        every = frozenset(self.optional)
+        return [every.union(*_LAST_RESORTS[:i]) for i in range(1, len(_LAST_RESORTS) + 1)]
+
+    def kept_words(self) -> tuple[str, ...]:
+        """Return which of the team's words the template keeps even in its last resort."""
+        return tuple(name for name in ("lead", "close")
+                     if getattr(self.pieces, name) and name not in self.optional)
 
 
-def kept_words(campaign: Campaign, quote: Quote, settings: PlatformSettings,
-               template: PostTemplate) -> tuple[str, ...]:
-    """Return which of the team's words the template keeps even in its last resort."""
-    lead, close = team_words(quote, settings)
-    return tuple(name for name, text in (("lead", lead), ("close", close))
-                 if text and name not in template.optional)
+def framing(campaign: Campaign, quote: Quote, settings: PlatformSettings,
+            template: PostTemplate) -> Framing:
+    """Return the frames of the quote's posts on the settings' platform."""
+    return Framing(_pieces(campaign, quote, settings), template, quote.id)
 
 
-def _distinct(found: list[Frame]) -> list[Frame]:
-    return [f for i, f in enumerate(found) if f not in found[:i]]

@@ -1,17 +1,17 @@
 """Post templates: the shape of each platform's posts, and the pieces the fitter may drop.
 
 ``templates/posts/<platform>.txt`` is a Jinja text template (a campaign's own overrides the
-default theme's, sandboxed like the email's). It shows the quote once and the pieces around it;
-a line that shows only empty pieces is left out, and runs of blank lines become one. Its
-``optional`` names the pieces the fitter may drop, in the order it drops them.
+default theme's, sandboxed like the email's). It shows the quote once and the pieces around it,
+line by line: a line that renders empty is left out, a blank line of the template (or of a
+piece) is a paragraph break, and breaks never double. Its ``optional`` names the pieces the
+fitter may drop, in the order it drops them.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from recap_mailer.errors import Diagnostic, SourceError
@@ -29,17 +29,10 @@ VARIABLES = ("quote", "lead", "close", "name", "affiliation", "credit", "session
              "where", "hashtags", "link", "link_label", "platform")
 
 
-class _Gap(str):
-    """An empty piece: false in ``{% if %}``, shown as a mark that tidying takes out."""
-
-    def __bool__(self) -> bool:
-        return False
-
-
-# Neither character can reach a template's values: the source refuses control characters.
-_GAP = _Gap("\x00")
-_QUOTE = "\x01"
-_BLANK_RUN = re.compile(r"\n{3,}")
+# Neither can come from a value (the source refuses control characters).
+_QUOTE = "\x01"  # the quote's place in a rendered template
+#: What a blank line of a post template becomes before it is compiled: a paragraph break.
+PARAGRAPH = "\x02"
 
 
 @dataclass(frozen=True)
@@ -74,7 +67,8 @@ class PostTemplate:
 def _frame(post_template: PostTemplate, values: tuple[tuple[str, str], ...]) -> Frame:
     from recap_mailer.render.templating import rendering
 
-    context: dict[str, Any] = {name: value or _GAP for name, value in values}
+    # A piece's own blank lines are breaks too (a lead in two paragraphs).
+    context = {name: value.replace("\n\n", f"\n{PARAGRAPH}\n") for name, value in values}
     template = post_template.template
     with rendering(template.name or ""):
         text = _tidy(template.render(context, quote=_QUOTE))
@@ -88,10 +82,16 @@ def _frame(post_template: PostTemplate, values: tuple[tuple[str, str], ...]) -> 
 
 
 def _tidy(text: str) -> str:
-    """Leave out lines of empty pieces, trailing spaces and extra blank lines."""
-    lines = [line.replace(_GAP, "").rstrip() for line in text.split("\n")
-             if not (_GAP in line and not line.replace(_GAP, "").strip())]
-    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
+    """Leave out empty lines and trailing spaces; make each run of breaks one blank line."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        line = line.rstrip()
+        if not line.replace(PARAGRAPH, "").strip():
+            if PARAGRAPH in line and lines and lines[-1]:
+                lines.append("")
+        else:
+            lines.append(line.replace(PARAGRAPH, ""))
+    return "\n".join(lines).strip()
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,9 @@ class PostTemplates:
 def load_post_templates(env: jinja2.Environment,
                         platforms: Iterable[str] = PLATFORMS) -> PostTemplates:
     """Compile and check each platform's template; every problem is reported at once."""
-    from recap_mailer.render.templating import rendering
+    from recap_mailer.render.templating import post_environment, rendering
 
+    env = post_environment(env)
     found, problems = [], []
     sample = {name: name for name in VARIABLES if name != "quote"}
     for platform in platforms:
@@ -117,13 +118,16 @@ def load_post_templates(env: jinja2.Environment,
         try:
             with rendering(name):
                 template = env.get_template(name)
-                module = template.make_module({**sample, "quote": _QUOTE})
-            post_template = PostTemplate(platform, template,
-                                         _optional(template, getattr(module, "optional",
-                                                                     OPTIONAL)))
-            post_template.frame(sample)
+            # A render's errors are located in the template (its module's are not): first.
+            PostTemplate(platform, template, OPTIONAL).frame(sample)
+            module = template.make_module({**sample, "quote": _QUOTE})
+            post_template = PostTemplate(
+                platform, template, _optional(template, getattr(module, "optional", OPTIONAL)))
         except SourceError as exc:
-            problems.extend(exc.diagnostics)
+            problems.extend(replace(d, message=f"{d.message}; a post template is given "
+                                    f"{', '.join(VARIABLES)}")
+                            if d.message.endswith("is undefined") else d
+                            for d in exc.diagnostics)
             continue
         found.append(post_template)
     if problems:
@@ -148,9 +152,8 @@ def _optional(template: jinja2.Template, optional: Any) -> tuple[str, ...]:
                     f"{list(OPTIONAL)!r}")
     for piece in optional:
         if piece not in OPTIONAL:
-            raise error(f"optional names '{piece}', which is no piece a post may drop"
-                        f"{did_you_mean(str(piece), OPTIONAL)}; the pieces are "
-                        f"{', '.join(OPTIONAL)}")
+            raise error(f"optional names '{piece}', which is no piece a post may drop (the "
+                        f"pieces are {', '.join(OPTIONAL)}){did_you_mean(str(piece), OPTIONAL)}")
         if optional.count(piece) > 1:
             raise error(f"optional names '{piece}' twice")
     return tuple(optional)
