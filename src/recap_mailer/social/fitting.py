@@ -113,8 +113,10 @@ def _farthest(cuts: dict[int, int], start: int, levels: Iterable[int],
     return None
 
 
-def _trim(platform: str, text: str, frame: Frame, limit: int) -> list[Piece] | None:
-    """Return one post with the quote cut at the best boundary that fits, or None."""
+def _trim(platform: str, text: str, frame: Frame, limit: int,
+          level: int) -> list[Piece] | None:
+    """Return one post with the quote cut at the farthest boundary of ``level`` (or better)
+    that fits, or None."""
     cuts = cut_points(text)
 
     def line(cut: int) -> str:
@@ -124,7 +126,7 @@ def _trim(platform: str, text: str, frame: Frame, limit: int) -> list[Piece] | N
     def fits(cut: int) -> bool:
         return _fits(platform, render_post(line(cut), frame, None), limit)
 
-    cut = _farthest(cuts, 0, (CLAUSE, WORD, GRAPHEME), fits, below=len(text))
+    cut = _farthest(cuts, 0, (level,), fits, below=len(text))
     if cut is None:
         return None
     return [Piece(render_post(line(cut), frame, None), (0, len(text[:cut].rstrip())),
@@ -241,10 +243,13 @@ def single_post(campaign: Campaign, quote: Quote, settings: PlatformSettings,
     whole = _whole(platform, text, frames, limit)
     if whole:
         return [whole]
-    for dropped in (frames.steps()[-1], *frames.last_resorts()):
-        pieces = _trim(platform, text, frames.frame(dropped), limit)
-        if pieces:
-            return pieces
+    # The quote comes first: a cut at a clause without the hashtags or the event is better
+    # than a cut inside a clause with them.
+    for level in (CLAUSE, WORD, GRAPHEME):
+        for dropped in (frames.steps()[-1], *frames.last_resorts()):
+            pieces = _trim(platform, text, frames.frame(dropped), limit, level)
+            if pieces:
+                return pieces
     raise _too_long(frames, limit)
 
 
