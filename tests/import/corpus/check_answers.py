@@ -1,0 +1,216 @@
+"""Check that every corpus page's answers file has the agreed shape and matches its page."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import sys
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import yaml
+
+CORPUS = Path(__file__).resolve().parent
+PAGE_SUFFIXES = {".html", ".htm", ".md", ".txt"}
+# Elements whose boundaries separate words; inline ones (span, a, em) must not, since Google
+# Docs exports split single words across spans.
+_BLOCKS = {
+    "address", "article", "aside", "blockquote", "br", "caption", "cite", "dd", "div", "dl",
+    "dt", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+    "header", "hr", "li", "main", "nav", "ol", "p", "section", "table", "tbody", "td", "th",
+    "thead", "time", "tr", "ul", "button", "label", "input", "img",
+}
+_SKIP = {"script", "style", "head", "template", "noscript"}
+_DOUBLE = "“”„‟«»「」『』〝〞″\""
+_SINGLE = "‘’‚‛′'"
+_TOP = {"event", "sessions", "people", "quotes", "distractor_quotes"}
+
+
+class _Text(HTMLParser):
+    """Collect a page's visible text, a space at each block boundary."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skipping += 1
+        elif tag in _BLOCKS:
+            self.parts.append(" ")
+        for name, value in attrs:
+            # Alt text is read by people (and may be read by an importer), so it is page text.
+            if name == "alt" and value:
+                self.parts.append(f" {value} ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def normalise(text: str) -> str:
+    """Fold quote marks to ASCII and every run of whitespace (no-break spaces too) to one space."""
+    text = "".join('"' if c in _DOUBLE else "'" if c in _SINGLE else c for c in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def page_text(path: Path) -> str:
+    """Return the page's visible text, normalised."""
+    raw = path.read_text(encoding="utf-8")
+    if path.suffix in {".html", ".htm"}:
+        parser = _Text()
+        parser.feed(raw)
+        parser.close()
+        return normalise("".join(parser.parts))
+    # Markdown and plain text: drop the line prefixes (quote markers, headings, list bullets)
+    # that would otherwise sit inside a quote wrapped over several lines.
+    lines = [re.sub(r"^\s*(?:(?:>\s?)+|#{1,6}\s+|[-*+]\s+)", "", line) for line in raw.splitlines()]
+    return normalise(unescape("\n".join(lines)).replace("**", ""))
+
+
+def _found(text: str, page: str) -> bool:
+    """Tell whether ``text`` is on the page whole, or as halves split at a space (split quotes)."""
+    if text in page:
+        return True
+    cuts = [m.start() for m in re.finditer(" ", text)]
+    return any(text[:cut] in page and _found(text[cut + 1:], page) for cut in cuts)
+
+
+def _strings(value: object, where: str, errors: list[str]) -> bool:
+    if isinstance(value, str) and value.strip() == value and value:
+        return True
+    errors.append(f"{where}: not a trimmed non-empty string: {value!r}")
+    return False
+
+
+def check(answers_path: Path, page: Path) -> list[str]:
+    """Return every problem with one answers file."""
+    errors: list[str] = []
+    data = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or set(data) != _TOP:
+        return [f"top-level keys must be exactly {sorted(_TOP)}"]
+    text = page_text(page)
+
+    event = data["event"]
+    if not isinstance(event, dict) or set(event) != {"name", "short_name", "date"}:
+        errors.append("event must have exactly name, short_name, date")
+    else:
+        for key in ("name", "short_name"):
+            if _strings(event[key], f"event.{key}", errors) and normalise(event[key]) not in text:
+                errors.append(f"event.{key} not on the page: {event[key]!r}")
+        if not isinstance(event["date"], datetime.date):
+            errors.append(f"event.date is not a YYYY-MM-DD date: {event['date']!r}")
+
+    people: dict[str, object] = {}
+    for i, person in enumerate(data["people"] or []):
+        where = f"people[{i}]"
+        if not isinstance(person, dict) or not {"name"} <= set(person) <= {"name", "honorific"}:
+            errors.append(f"{where}: must have name and optional honorific")
+            continue
+        if not _strings(person["name"], where, errors):
+            continue
+        if person["name"] in people:
+            errors.append(f"{where}: {person['name']!r} listed twice")
+        people[person["name"]] = person.get("honorific")
+        if normalise(person["name"]) not in text:
+            errors.append(f"{where}: name not on the page: {person['name']!r}")
+        if "honorific" in person and _strings(person["honorific"], where, errors):
+            if not re.search(rf"{re.escape(person['honorific'])}\.? ", text):
+                errors.append(f"{where}: honorific not on the page: {person['honorific']!r}")
+
+    titles: list[str] = []
+    for i, session in enumerate(data["sessions"] or []):
+        where = f"sessions[{i}]"
+        if not isinstance(session, dict) or set(session) != {"title", "speakers"}:
+            errors.append(f"{where}: must have exactly title and speakers")
+            continue
+        if _strings(session["title"], where, errors):
+            titles.append(session["title"])
+            if normalise(session["title"]) not in text:
+                errors.append(f"{where}: title not on the page: {session['title']!r}")
+        if not isinstance(session["speakers"], list) or not session["speakers"]:
+            errors.append(f"{where}: speakers must be a non-empty list")
+            continue
+        for name in session["speakers"]:
+            if name not in people:
+                errors.append(f"{where}: speaker {name!r} missing from people")
+    if len(titles) < 3:
+        errors.append("fewer than three sessions")
+    if len(set(titles)) != len(titles):
+        errors.append("two sessions share a title")
+    speaking = {name for s in data["sessions"] or [] for name in s.get("speakers") or []}
+    for name in people:
+        if name not in speaking:
+            errors.append(f"people: {name!r} speaks in no session")
+
+    quotes = data["quotes"] or []
+    for i, quote in enumerate(quotes):
+        where = f"quotes[{i}]"
+        if not isinstance(quote, dict) or set(quote) != {"text", "speaker", "session", "partial"}:
+            errors.append(f"{where}: must have exactly text, speaker, session, partial")
+            continue
+        if _strings(quote["text"], where, errors) and not _found(normalise(quote["text"]), text):
+            errors.append(f"{where}: text not on the page: {quote['text']!r}")
+        if quote["speaker"] not in people:
+            errors.append(f"{where}: speaker {quote['speaker']!r} missing from people")
+        if quote["session"] not in titles:
+            errors.append(f"{where}: session {quote['session']!r} is not a session title")
+        else:
+            speakers = next(s["speakers"] for s in data["sessions"] if s["title"] == quote["session"])
+            if quote["speaker"] not in speakers:
+                errors.append(f"{where}: {quote['speaker']!r} does not speak in that session")
+        if not isinstance(quote["partial"], bool):
+            errors.append(f"{where}: partial must be true or false")
+    if len(quotes) < 3:
+        errors.append("fewer than three quotes")
+
+    said = {q["text"] for q in quotes if isinstance(q, dict)}
+    for i, distractor in enumerate(data["distractor_quotes"] or []):
+        where = f"distractor_quotes[{i}]"
+        if not _strings(distractor, where, errors):
+            continue
+        if normalise(distractor) not in text:
+            errors.append(f"{where}: not on the page: {distractor!r}")
+        if distractor in said:
+            errors.append(f"{where}: also listed as a quote of the day")
+    return errors
+
+
+def main() -> int:
+    """Check every answers file in the corpus; print one line per page and exit 1 on a problem."""
+    failed = 0
+    answers = sorted(CORPUS.glob("*.answers.yaml"))
+    pages = {p.name for p in CORPUS.iterdir() if p.suffix in PAGE_SUFFIXES and p.name != "README.md"}
+    for path in answers:
+        stem = path.name.removesuffix(".answers.yaml")
+        matches = [CORPUS / name for name in pages if name.rsplit(".", 1)[0] == stem]
+        if len(matches) != 1:
+            print(f"FAIL {path.name}: expected one page named {stem}.*, found {len(matches)}")
+            failed += 1
+            continue
+        pages.discard(matches[0].name)
+        errors = check(path, matches[0])
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        counts = (f"{len(data.get('sessions') or [])} sessions, {len(data.get('quotes') or [])} "
+                  f"quotes, {len(data.get('distractor_quotes') or [])} distractors")
+        print(f"{'FAIL' if errors else 'ok  '} {matches[0].name}: {counts}")
+        for error in errors:
+            print(f"     {error}")
+        failed += bool(errors)
+    for name in sorted(pages):
+        print(f"FAIL {name}: no answers file")
+        failed += 1
+    print(f"{len(answers)} answers files, {failed} failing")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
