@@ -24,6 +24,8 @@ _BLOCKS = {
 _SKIP = {"script", "style", "head", "template", "noscript"}
 _DOUBLE = "“”„‟«»「」『』〝〞″\""
 _SINGLE = "‘’‚‛′'"
+# Titles the page may put before a full name; one found there must be in the answers.
+_KNOWN_TITLES = "Rt Hon|Cllr|Dr|Prof|Professor|Sir|Dame|Mme|Mrs|Mr|Ms|M|Pr|Lord|Lady|Baroness"
 _TOP = {"event", "sessions", "people", "quotes", "distractor_quotes"}
 
 
@@ -84,6 +86,15 @@ def _found(text: str, page: str) -> bool:
     return any(text[:cut] in page and _found(text[cut + 1:], page) for cut in cuts)
 
 
+def _titled(name: str, honorific: str, text: str) -> bool:
+    """Tell whether the honorific sits next to the name or a part of it ("Sir Desmond", 高橋教授)."""
+    name = normalise(name)
+    parts = name.split() if " " in name else [name[:n] for n in range(2, len(name) + 1)]
+    alts = "|".join(re.escape(part) for part in sorted(parts, key=len, reverse=True))
+    hon = re.escape(normalise(honorific))
+    return bool(re.search(rf"(?<!\w){hon}\.?\s*(?:{alts})|(?:{alts})\s*{hon}", text))
+
+
 def _strings(value: object, where: str, errors: list[str]) -> bool:
     if isinstance(value, str) and value.strip() == value and value:
         return True
@@ -91,12 +102,21 @@ def _strings(value: object, where: str, errors: list[str]) -> bool:
     return False
 
 
-def check(answers_path: Path, page: Path) -> list[str]:
-    """Return every problem with one answers file."""
-    errors: list[str] = []
-    data = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+def load(answers_path: Path) -> tuple[dict | None, str]:
+    """Return the answers file's mapping, or None and why it could not be read."""
+    try:
+        # A bad date such as 2026-02-30 surfaces as ValueError, not as a YAML error.
+        data = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, ValueError) as error:
+        return None, f"not readable YAML: {error}".replace("\n", " ")
     if not isinstance(data, dict) or set(data) != _TOP:
-        return [f"top-level keys must be exactly {sorted(_TOP)}"]
+        return None, f"top-level keys must be exactly {sorted(_TOP)}"
+    return data, ""
+
+
+def check(data: dict, page: Path) -> list[str]:
+    """Return every problem with one answers file's data against its page."""
+    errors: list[str] = []
     text = page_text(page)
 
     event = data["event"]
@@ -122,9 +142,15 @@ def check(answers_path: Path, page: Path) -> list[str]:
         people[person["name"]] = person.get("honorific")
         if normalise(person["name"]) not in text:
             errors.append(f"{where}: name not on the page: {person['name']!r}")
-        if "honorific" in person and _strings(person["honorific"], where, errors):
-            if person["honorific"] not in text:
-                errors.append(f"{where}: honorific not on the page: {person['honorific']!r}")
+        if "honorific" not in person:
+            found = re.search(rf"(?<!\w)({_KNOWN_TITLES})\.? +{re.escape(normalise(person['name']))}",
+                              text)
+            if found:
+                errors.append(f"{where}: the page says {found.group(0)!r} but no honorific is given")
+        elif _strings(person["honorific"], where, errors):
+            if not _titled(person["name"], person["honorific"], text):
+                errors.append(f"{where}: {person['honorific']!r} never precedes or follows "
+                              f"a part of {person['name']!r} on the page")
 
     titles: list[str] = []
     for i, session in enumerate(data["sessions"] or []):
@@ -197,8 +223,9 @@ def main() -> int:
             failed += 1
             continue
         pages.discard(matches[0].name)
-        errors = check(path, matches[0])
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data, problem = load(path)
+        errors = [problem] if data is None else check(data, matches[0])
+        data = data or {}
         counts = (f"{len(data.get('sessions') or [])} sessions, {len(data.get('quotes') or [])} "
                   f"quotes, {len(data.get('distractor_quotes') or [])} distractors")
         print(f"{'FAIL' if errors else 'ok  '} {matches[0].name}: {counts}")
