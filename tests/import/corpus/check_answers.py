@@ -26,6 +26,9 @@ _DOUBLE = "“”„‟«»「」『』〝〞″\""
 _SINGLE = "‘’‚‛′'"
 # Titles the page may put before a full name; one found there must be in the answers.
 _KNOWN_TITLES = "Rt Hon|Cllr|Dr|Prof|Professor|Sir|Dame|Mme|Mrs|Mr|Ms|M|Pr|Lord|Lady|Baroness"
+# Quote-mark pairs whose contents must all be accounted for; a closing ’ followed by a letter
+# is an apostrophe (don’t), not the end of a quote.
+_PAIRS = [("“", "”"), ("«", "»"), ("「", "」"), ("『", "』"), ("‘", "’(?![^\\W\\d_])"), ('"', '"')]
 _TOP = {"event", "sessions", "people", "quotes", "distractor_quotes"}
 
 
@@ -64,18 +67,31 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def page_text(path: Path) -> str:
-    """Return the page's visible text, normalised."""
+def visible_text(path: Path) -> str:
+    """Return the page's visible text with its own quote marks, whitespace folded."""
     raw = path.read_text(encoding="utf-8")
     if path.suffix in {".html", ".htm"}:
         parser = _Text()
         parser.feed(raw)
         parser.close()
-        return normalise("".join(parser.parts))
+        return re.sub(r"\s+", " ", "".join(parser.parts)).strip()
     # Markdown and plain text: drop the line prefixes (quote markers, headings, list bullets)
     # that would otherwise sit inside a quote wrapped over several lines.
     lines = [re.sub(r"^\s*(?:(?:>\s?)+|#{1,6}\s+|[-*+]\s+)", "", line) for line in raw.splitlines()]
-    return normalise(unescape("\n".join(lines)).replace("**", ""))
+    return re.sub(r"\s+", " ", unescape("\n".join(lines)).replace("**", "")).strip()
+
+
+def page_text(path: Path) -> str:
+    """Return the page's visible text, normalised."""
+    return normalise(visible_text(path))
+
+
+def quoted_spans(text: str) -> list[str]:
+    """Return every stretch of the text between a pair of quote marks, normalised."""
+    spans = []
+    for opening, closing in _PAIRS:
+        spans += [normalise(m.group(1)) for m in re.finditer(f"{opening}(.+?){closing}", text)]
+    return spans
 
 
 def _found(text: str, page: str) -> bool:
@@ -87,7 +103,7 @@ def _found(text: str, page: str) -> bool:
 
 
 def _titled(name: str, honorific: str, text: str) -> bool:
-    """Tell whether the honorific sits next to the name or a part of it ("Sir Desmond", 高橋教授)."""
+    """Tell whether the honorific is next to the name or part of it ("Sir Desmond", 高橋教授)."""
     name = normalise(name)
     parts = name.split() if " " in name else [name[:n] for n in range(2, len(name) + 1)]
     alts = "|".join(re.escape(part) for part in sorted(parts, key=len, reverse=True))
@@ -114,91 +130,117 @@ def load(answers_path: Path) -> tuple[dict | None, str]:
     return data, ""
 
 
-def check(data: dict, page: Path) -> list[str]:
-    """Return every problem with one answers file's data against its page."""
-    errors: list[str] = []
-    text = page_text(page)
-
-    event = data["event"]
+def _check_event(event: object, text: str, errors: list[str]) -> None:
     if not isinstance(event, dict) or set(event) != {"name", "short_name", "date"}:
         errors.append("event must have exactly name, short_name, date")
-    else:
-        for key in ("name", "short_name"):
-            if _strings(event[key], f"event.{key}", errors) and normalise(event[key]) not in text:
-                errors.append(f"event.{key} not on the page: {event[key]!r}")
-        if not isinstance(event["date"], datetime.date):
-            errors.append(f"event.date is not a YYYY-MM-DD date: {event['date']!r}")
+        return
+    for key in ("name", "short_name"):
+        if _strings(event[key], f"event.{key}", errors) and normalise(event[key]) not in text:
+            errors.append(f"event.{key} not on the page: {event[key]!r}")
+    if not isinstance(event["date"], datetime.date):
+        errors.append(f"event.date is not a YYYY-MM-DD date: {event['date']!r}")
 
-    people: dict[str, object] = {}
-    for i, person in enumerate(data["people"] or []):
+
+def _check_honorific(person: dict, where: str, text: str, errors: list[str]) -> None:
+    name = normalise(person["name"])
+    if "honorific" not in person:
+        found = re.search(rf"(?<!\w)(?:{_KNOWN_TITLES})\.? +{re.escape(name)}", text)
+        if found:
+            errors.append(f"{where}: the page says {found.group(0)!r}, the answers no honorific")
+    elif _strings(person["honorific"], where, errors) and not _titled(
+            person["name"], person["honorific"], text):
+        errors.append(f"{where}: {person['honorific']!r} is never next to {person['name']!r}")
+
+
+def _check_people(people: object, text: str, errors: list[str]) -> list[str]:
+    names: list[str] = []
+    for i, person in enumerate(people or []):
         where = f"people[{i}]"
         if not isinstance(person, dict) or not {"name"} <= set(person) <= {"name", "honorific"}:
             errors.append(f"{where}: must have name and optional honorific")
             continue
         if not _strings(person["name"], where, errors):
             continue
-        if person["name"] in people:
+        if person["name"] in names:
             errors.append(f"{where}: {person['name']!r} listed twice")
-        people[person["name"]] = person.get("honorific")
+        names.append(person["name"])
         if normalise(person["name"]) not in text:
             errors.append(f"{where}: name not on the page: {person['name']!r}")
-        if "honorific" not in person:
-            found = re.search(rf"(?<!\w)({_KNOWN_TITLES})\.? +{re.escape(normalise(person['name']))}",
-                              text)
-            if found:
-                errors.append(f"{where}: the page says {found.group(0)!r} but no honorific is given")
-        elif _strings(person["honorific"], where, errors):
-            if not _titled(person["name"], person["honorific"], text):
-                errors.append(f"{where}: {person['honorific']!r} never precedes or follows "
-                              f"a part of {person['name']!r} on the page")
+        _check_honorific(person, where, text, errors)
+    return names
 
-    titles: list[str] = []
-    for i, session in enumerate(data["sessions"] or []):
+
+def _check_sessions(sessions: object, people: list[str], text: str,
+                    errors: list[str]) -> dict[str, list[str]]:
+    speakers: dict[str, list[str]] = {}
+    for i, session in enumerate(sessions or []):
         where = f"sessions[{i}]"
         if not isinstance(session, dict) or set(session) != {"title", "speakers"}:
             errors.append(f"{where}: must have exactly title and speakers")
             continue
-        if _strings(session["title"], where, errors):
-            titles.append(session["title"])
-            if normalise(session["title"]) not in text:
-                errors.append(f"{where}: title not on the page: {session['title']!r}")
-        if not isinstance(session["speakers"], list) or not session["speakers"]:
-            errors.append(f"{where}: speakers must be a non-empty list")
+        if not _strings(session["title"], where, errors):
             continue
-        for name in session["speakers"]:
-            if name not in people:
-                errors.append(f"{where}: speaker {name!r} missing from people")
-    if len(titles) < 3:
+        if session["title"] in speakers:
+            errors.append(f"{where}: two sessions share the title {session['title']!r}")
+        if normalise(session["title"]) not in text:
+            errors.append(f"{where}: title not on the page: {session['title']!r}")
+        names = session["speakers"]
+        if not isinstance(names, list) or not names:
+            errors.append(f"{where}: speakers must be a non-empty list")
+            names = []
+        speakers[session["title"]] = names
+        errors.extend(f"{where}: speaker {name!r} missing from people"
+                      for name in names if name not in people)
+    if len(speakers) < 3:
         errors.append("fewer than three sessions")
-    if len(set(titles)) != len(titles):
-        errors.append("two sessions share a title")
-    speaking = {name for s in data["sessions"] or [] for name in s.get("speakers") or []}
-    for name in people:
-        if name not in speaking:
-            errors.append(f"people: {name!r} speaks in no session")
+    speaking = {name for names in speakers.values() for name in names}
+    errors.extend(f"people: {name!r} speaks in no session" for name in people
+                  if name not in speaking)
+    return speakers
 
-    quotes = data["quotes"] or []
-    for i, quote in enumerate(quotes):
+
+def _check_quotes(quotes: object, speakers: dict[str, list[str]], text: str,
+                  errors: list[str]) -> set[str]:
+    said: set[str] = set()
+    for i, quote in enumerate(quotes or []):
         where = f"quotes[{i}]"
         if not isinstance(quote, dict) or set(quote) != {"text", "speaker", "session", "partial"}:
             errors.append(f"{where}: must have exactly text, speaker, session, partial")
             continue
-        if _strings(quote["text"], where, errors) and not _found(normalise(quote["text"]), text):
-            errors.append(f"{where}: text not on the page: {quote['text']!r}")
-        if quote["speaker"] not in people:
-            errors.append(f"{where}: speaker {quote['speaker']!r} missing from people")
-        if quote["session"] not in titles:
+        if _strings(quote["text"], where, errors):
+            if quote["text"] in said:
+                errors.append(f"{where}: listed twice")
+            said.add(quote["text"])
+            if normalise(quote["text"])[0] in "\"'" or normalise(quote["text"])[-1] in "\"'":
+                errors.append(f"{where}: text must not include its own quote marks")
+            if not _found(normalise(quote["text"]), text):
+                errors.append(f"{where}: text not on the page: {quote['text']!r}")
+        if quote["session"] not in speakers:
             errors.append(f"{where}: session {quote['session']!r} is not a session title")
-        else:
-            speakers = next(s["speakers"] for s in data["sessions"] if s["title"] == quote["session"])
-            if quote["speaker"] not in speakers:
-                errors.append(f"{where}: {quote['speaker']!r} does not speak in that session")
+        elif quote["speaker"] not in speakers[quote["session"]]:
+            errors.append(f"{where}: {quote['speaker']!r} does not speak in that session")
         if not isinstance(quote["partial"], bool):
             errors.append(f"{where}: partial must be true or false")
-    if len(quotes) < 3:
+    if len(said) < 3:
         errors.append("fewer than three quotes")
+    return said
 
-    said = {q["text"] for q in quotes if isinstance(q, dict)}
+
+def check(data: dict, page: Path) -> list[str]:
+    """Return every problem with one answers file's data against its page."""
+    errors: list[str] = []
+    text = page_text(page)
+    _check_event(data["event"], text, errors)
+    people = _check_people(data["people"], text, errors)
+    speakers = _check_sessions(data["sessions"], people, text, errors)
+    said = _check_quotes(data["quotes"], speakers, text, errors)
+    distractors = [d for d in data["distractor_quotes"] or [] if isinstance(d, str)]
+    # Every quoted stretch on the page is a quote of the day, a distractor, or lies inside one
+    # (a quote within a quote); a split quote's halves may share one pair (French incises).
+    known = [normalise(k) for k in (*said, *distractors)]
+    for span in quoted_spans(visible_text(page)):
+        if not any(span in k or _found(k, span) for k in known):
+            errors.append(f"quoted on the page but in neither quotes nor distractors: {span!r}")
     for i, distractor in enumerate(data["distractor_quotes"] or []):
         where = f"distractor_quotes[{i}]"
         if not _strings(distractor, where, errors):
@@ -214,7 +256,8 @@ def main() -> int:
     """Check every answers file in the corpus; print one line per page and exit 1 on a problem."""
     failed = 0
     answers = sorted(CORPUS.glob("*.answers.yaml"))
-    pages = {p.name for p in CORPUS.iterdir() if p.suffix in PAGE_SUFFIXES and p.name != "README.md"}
+    pages = {p.name for p in CORPUS.iterdir()
+             if p.suffix in PAGE_SUFFIXES and p.name != "README.md"}
     for path in answers:
         stem = path.name.removesuffix(".answers.yaml")
         matches = [CORPUS / name for name in pages if name.rsplit(".", 1)[0] == stem]
