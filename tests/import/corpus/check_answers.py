@@ -39,8 +39,14 @@ class _Text(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
+        self.blockquotes: list[str] = []
+        self._quote_depth = 0
+        self._quote_start = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "blockquote" and not self._quote_depth:
+            self._quote_start = len(self.parts)
+        self._quote_depth += tag == "blockquote"
         if tag in _SKIP:
             self.skipping += 1
         elif tag in _BLOCKS:
@@ -55,6 +61,10 @@ class _Text(HTMLParser):
             self.skipping = max(0, self.skipping - 1)
         elif tag in _BLOCKS:
             self.parts.append(" ")
+        if tag == "blockquote" and self._quote_depth:
+            self._quote_depth -= 1
+            if not self._quote_depth:
+                self.blockquotes.append(normalise("".join(self.parts[self._quote_start:])))
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
@@ -79,6 +89,16 @@ def visible_text(path: Path) -> str:
     # that would otherwise sit inside a quote wrapped over several lines.
     lines = [re.sub(r"^\s*(?:(?:>\s?)+|#{1,6}\s+|[-*+]\s+)", "", line) for line in raw.splitlines()]
     return re.sub(r"\s+", " ", unescape("\n".join(lines)).replace("**", "")).strip()
+
+
+def blockquotes(path: Path) -> list[str]:
+    """Return the normalised text of each outermost <blockquote> of an HTML page."""
+    if path.suffix not in {".html", ".htm"}:
+        return []
+    parser = _Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.close()
+    return parser.blockquotes
 
 
 def page_text(path: Path) -> str:
@@ -241,6 +261,10 @@ def check(data: dict, page: Path) -> list[str]:
     for span in quoted_spans(visible_text(page)):
         if not any(span in k or _found(k, span) for k in known):
             errors.append(f"quoted on the page but in neither quotes nor distractors: {span!r}")
+    # A blockquote needs no quote marks, so each must hold at least one listed quote.
+    for block in blockquotes(page):
+        if not any(_found(k, block) for k in known):
+            errors.append(f"a blockquote holds no listed quote or distractor: {block[:60]!r}")
     for i, distractor in enumerate(data["distractor_quotes"] or []):
         where = f"distractor_quotes[{i}]"
         if not _strings(distractor, where, errors):
