@@ -1,6 +1,6 @@
 """Grade the importer on the corpus: precision and recall of quotes, sessions and people.
 
-    .venv/bin/python tests/import/grading.py     # prints a table, one row a page
+    .venv/bin/python tests/import/corpus/grading.py     # prints a table, one row a page
 
 A found quote counts when its words are the answer's (white space, quote marks, case and
 trailing commas aside) and it is given to the answer's speaker; a session when its title is
@@ -20,7 +20,7 @@ import yaml
 from recap_mailer.errors import SourceError
 from recap_mailer.importer import ImportOptions, draft_recap, page_kind, read_page
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = Path(__file__).resolve().parent
 _QUOTE_MARKS = str.maketrans({c: "" for c in "\"“”„‟«»‹›「」『』'‘’‚‛"})
 
 
