@@ -187,3 +187,95 @@ def test_cards_linked_past_the_budget_show_from_the_output_folder(
     assert len(sizes) == 10
     for name, width, height in sizes:
         assert name.endswith(f"-{width}x{height}.png")
+
+
+# --- a page a reviewer can work in --------------------------------------------------------
+
+@pytest.mark.parametrize("width", [360, 390, 768, 1280])
+def test_the_page_never_scrolls_sideways_and_the_inbox_line_shows(browser, sample_preview: Path,
+                                                                   width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.goto(sample_preview.as_uri())
+    page.wait_for_load_state("load")
+    sizes = page.evaluate("() => [document.documentElement.scrollWidth,"
+                          " document.documentElement.clientWidth]")
+    assert sizes[0] <= sizes[1], sizes
+    for part in (".inbox .subject", ".inbox .pre"):
+        assert page.locator(part).bounding_box()["width"] > 50, part
+    if width == 390:
+        screenshot(page, "preview-390")
+    page.close()
+
+
+def test_a_link_in_an_email_frame_opens_a_new_tab_and_the_email_stays(
+        browser, sample_preview: Path) -> None:
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    asked: list[str] = []
+    # Nothing leaves the machine: the new tab's request is seen, then refused.
+    page.context.route("http*://**/*", lambda route: asked.append(route.request.url)
+                       or route.abort())
+    page.goto(sample_preview.as_uri())
+    page.wait_for_load_state("load")
+    for frame_id in ("frame-desktop", "frame-mobile", "frame-dark"):
+        link = page.frame_locator(f"#{frame_id}").locator("a[href^='https:']").first
+        with page.expect_popup() as opened:
+            link.click()
+        opened.value.wait_for_load_state()
+        assert asked[-1] == link.get_attribute("href")
+        opened.value.close()
+        assert "steering not rowing metaphor" in frame(page, frame_id).inner_text()
+    page.close()
+
+
+def test_plain_text_keeps_each_address_on_one_line(browser, sample_preview: Path) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.goto(sample_preview.as_uri())
+    page.wait_for_load_state("load")
+    lines = page.evaluate("""() => {
+      const pre = document.getElementById("plain-text"), text = pre.firstChild.data, out = [];
+      for (const m of text.matchAll(/https:\\/\\/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(pre.firstChild, m.index);
+        range.setEnd(pre.firstChild, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        out.push([m[0], tops.size]);
+      }
+      return out;
+    }""")
+    assert len(lines) >= 10
+    assert [url for url, rows in lines if rows != 1] == []
+    page.close()
+
+
+def test_a_live_rebuild_keeps_every_scroll_and_a_failure_stays_in_view(browser, live) -> None:
+    server, folder = live
+    page = browser.new_page(viewport={"width": 1280, "height": 600})
+    page.goto(server.url)
+    page.wait_for_load_state("load")
+    source = folder / "recap.yaml"
+    text = source.read_text(encoding="utf-8").replace(
+        "Ada spoke.", "Ada spoke at length about engines. " * 40)
+    source.write_text(text, encoding="utf-8")
+    page.frame_locator("#frame-desktop").get_by_text("about engines").first.wait_for(
+        timeout=5000)
+    page.evaluate("() => { window.scrollTo(0, 900);"
+                  " document.getElementById('frame-desktop').contentWindow.scrollTo(0, 150); }")
+    source.write_text(text.replace("A talk", "A longer talk"), encoding="utf-8")
+    page.frame_locator("#frame-desktop").get_by_text("A longer talk").first.wait_for(
+        timeout=5000)
+    page.wait_for_function("() => document.getElementById('frame-desktop')"
+                           ".contentWindow.scrollY > 0", timeout=5000)
+    where = page.evaluate("() => [window.scrollY,"
+                          " document.getElementById('frame-desktop').contentWindow.scrollY]")
+    assert where == [900, 150]
+    source.write_text(text.replace("date: 2024-03-01", "date: 2024-02-30"), encoding="utf-8")
+    page.locator("#build-error").wait_for(timeout=5000)
+    banner = page.locator("#build-error").bounding_box()
+    assert 0 <= banner["y"] < 600 and banner["height"] > 20  # in view, scrolled down as it is
+    # Where the reader was, give or take the banner the browser keeps the content below.
+    assert 900 <= page.evaluate("() => window.scrollY") <= 900 + banner["height"] + 24
+    assert page.title().startswith("Build failed · Review: ")
+    source.write_text(text, encoding="utf-8")
+    page.wait_for_function("() => !document.getElementById('build-error')", timeout=5000)
+    assert page.title().startswith("Review: ")
+    page.close()

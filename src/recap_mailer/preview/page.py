@@ -30,6 +30,20 @@ EMBED_BYTES = 8 * 1024 * 1024
 _DARK_QUERY = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)")
 
 
+_HEAD = re.compile(r"<head(?:\s[^>]*)?>", re.IGNORECASE)
+
+
+def framed(html: str) -> str:
+    """Return the email as a preview frame shows it: its links open in a new tab.
+
+    A link that opened inside the frame would be refused by the page's frame policy and leave
+    an error page where the email was; email clients open links outside the message anyway.
+    """
+    head = _HEAD.search(html)
+    at = head.end() if head else 0
+    return f'{html[:at]}<base target="_blank">{html[at:]}'
+
+
 def force_dark(html: str) -> str:
     """Return the email as a dark-mode client shows it: its dark rules on, unconditionally."""
     return _DARK_QUERY.sub("@media all", html)
@@ -102,8 +116,8 @@ def render_preview(build: Any, env: jinja2.Environment,
         long_date=long_date(campaign),
         # Escaped once each (escape returns Markup, so Jinja keeps it as it is), shown twice
         # (desktop, mobile).
-        email_html=escape(build.email.html),
-        email_dark_html=escape(force_dark(build.email.html)),
+        email_html=escape(framed(build.email.html)),
+        email_dark_html=escape(framed(force_dark(build.email.html))),
         email_size=build.email.size,
         snippet=inbox_snippet(build.email.html),
         email_text=files.get("email.txt", b"").decode("utf-8"),

@@ -43,17 +43,32 @@ _TYPES = {".html": "text/html; charset=utf-8", ".png": "image/png", ".json": "ap
           ".ics": "text/calendar; charset=utf-8"}
 
 # Waits on the server (a long poll: answered the moment a rebuild is published) and reloads,
-# keeping the reviewer's scroll position.
+# keeping the reviewer's place: the page's scroll and each email frame's.
 _RELOAD_SCRIPT = """<script>
 (function () {
   var seen = %d, key = "recap-mailer-scroll";
-  var y = sessionStorage.getItem(key);
-  if (y !== null) { sessionStorage.removeItem(key); window.scrollTo(0, +y); }
+  var saved = JSON.parse(sessionStorage.getItem(key) || "null");
+  sessionStorage.removeItem(key);
+  function frames() { return Array.prototype.slice.call(document.querySelectorAll("iframe[id]")); }
+  if (saved) {
+    window.scrollTo(0, saved.page);
+    // The page's load comes after every frame's, when each has its full height.
+    window.addEventListener("load", function () {
+      frames().forEach(function (f) {
+        var y = saved.frames[f.id];
+        try { if (y !== undefined) f.contentWindow.scrollTo(0, y); } catch (e) {}
+      });
+    });
+  }
   function wait() {
     fetch("/__status?after=" + seen, {cache: "no-store"}).then(function (r) { return r.json(); })
       .then(function (s) {
         if (s.generation === seen) { wait(); return; }
-        sessionStorage.setItem(key, window.scrollY);
+        var place = {page: window.scrollY, frames: {}};
+        frames().forEach(function (f) {
+          try { place.frames[f.id] = f.contentWindow.scrollY; } catch (e) {}
+        });
+        sessionStorage.setItem(key, JSON.stringify(place));
         location.reload();
       }).catch(function () { setTimeout(wait, 1000); });
   }
@@ -215,6 +230,8 @@ def _page(preview: bytes | None, error: str | None, generation: int) -> bytes:
                 + banner.replace("showing the last good build", "no good build yet")
                 + script + "</body></html>").encode("utf-8")
     html = preview.decode("utf-8")
+    if error:  # seen from another tab too; the next good build's page has its own title
+        html = html.replace("<title>", "<title>Build failed · ", 1)
     html = html.replace("<main>", "<main>" + banner, 1).replace("</body>", script + "</body>", 1)
     return html.encode("utf-8")
 
