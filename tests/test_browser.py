@@ -279,3 +279,88 @@ def test_a_live_rebuild_keeps_every_scroll_and_a_failure_stays_in_view(browser, 
     page.wait_for_function("() => !document.getElementById('build-error')", timeout=5000)
     assert page.title().startswith("Review: ")
     page.close()
+
+
+def test_other_clients_views_are_real_renderings_of_the_email(browser, tmp_path) -> None:
+    # The awkward case has an image (the sample has none).
+    out = tmp_path / "awkward"
+    build = build_campaign(CASES["awkward"])
+    write_outputs(out, build.files)
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto((out / "preview.html").as_uri())
+    page.wait_for_load_state("load")
+    images = build.email.html.count("<img")
+    assert images > 0
+    quote = build.campaign.quotes[0].text[:12]
+    for frame_id in ("frame-any", "frame-inverted", "frame-no-images", "frame-no-styles"):
+        assert quote in frame(page, frame_id).inner_text()
+    inverted = page.query_selector("#frame-inverted").content_frame()
+    assert "invert(1)" in inverted.evaluate("() => getComputedStyle(document.documentElement)"
+                                            ".filter")
+    blocked = page.query_selector("#frame-no-images").content_frame()
+    shown = blocked.evaluate("() => [...document.images].map(i => [i.getAttribute('src'),"
+                             " i.naturalWidth])")
+    assert len(shown) == images
+    assert all(src == "data:," and width == 0 for src, width in shown)
+    assert page.query_selector("#frame-desktop").content_frame().evaluate(
+        "() => [...document.images].every(i => i.getAttribute('src').startsWith('https:'))")
+    bare = page.query_selector("#frame-no-styles").content_frame()
+    assert bare.evaluate("() => document.querySelectorAll('style').length") == 0
+    assert page.query_selector("#frame-desktop").content_frame().evaluate(
+        "() => document.querySelectorAll('style').length") > 0
+    page.close()
+
+
+def test_the_width_slider_sets_the_frame_and_the_email_reflows(page) -> None:
+    any_width = page.query_selector("#frame-any").content_frame()
+    for width in (340, 1000):
+        page.locator("#width-slider").fill(str(width))
+        assert page.locator("#frame-any").bounding_box()["width"] == width
+        assert page.locator("#any-width").inner_text() == str(width)
+        inner = any_width.evaluate("() => document.documentElement.clientWidth")
+        assert width - 20 <= inner <= width
+
+
+def test_the_sources_are_shown_whole_with_line_numbers_and_copy(browser, live) -> None:
+    server, _ = live
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(server.url)
+    files = server.state.files
+    for source_id, name in (("source-mjml", "email.mjml"), ("source-html", "email.html")):
+        text = files[name].decode("utf-8")
+        shown = page.evaluate(f"() => document.getElementById('{source_id}').textContent")
+        assert shown.rstrip("\n") == text.rstrip("\n")
+        numbers = page.evaluate(
+            f"() => [...document.querySelectorAll('#{source_id} .ln')].map("
+            "e => getComputedStyle(e, '::before').content)")
+        assert numbers[:3] == ['counter(line)'] * 3 or numbers[0] == '"1"'
+        assert len(numbers) == len(text.splitlines())
+        details = page.locator(f"details:has(#{source_id})")
+        details.locator("summary").click()
+        details.get_by_role("button", name="Copy").click()
+        page.wait_for_function("() => document.querySelector"
+                               f"('details:has(#{source_id}) button').textContent === 'Copied'")
+        assert page.evaluate("() => navigator.clipboard.readText()").rstrip("\n") == \
+            text.rstrip("\n")
+    context.close()
+
+
+def test_the_link_list_holds_every_link_of_the_email_with_its_tracking(page) -> None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    from helpers import Page
+
+    build = build_campaign(CASES["soc23-day1"])
+    hrefs = [a["href"] for a in Page(build.email.html).all("a") if a.get("href")]
+    rows = page.locator("#links tbody tr")
+    assert rows.count() == len(hrefs) > 10
+    sessions = {s.id: s.title for s in build.campaign.sessions}
+    for i, href in enumerate(hrefs):
+        cells = rows.nth(i).locator("td")
+        assert cells.nth(1).locator("a").get_attribute("href") == href
+        utm = [f"{k}={v}" for k, v in parse_qsl(urlsplit(href).query) if k.startswith("utm_")]
+        assert cells.nth(2).inner_text().split() == utm
+        content = dict(parse_qsl(urlsplit(href).query)).get("utm_content")
+        if content in sessions:
+            assert cells.nth(3).inner_text() == sessions[content]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import re
 import struct
 from dataclasses import dataclass
 from datetime import UTC
@@ -14,8 +13,17 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from recap_mailer.checks.reading import EmailReading, read_email
 from recap_mailer.errors import Diagnostic
 from recap_mailer.model import PLATFORMS
+from recap_mailer.preview.views import (
+    force_dark,
+    forced_inversion,
+    framed,
+    images_off,
+    link_rows,
+    styles_stripped,
+)
 from recap_mailer.render.email import long_date
 from recap_mailer.render.inbox import inbox_snippet
 from recap_mailer.render.templating import render_template
@@ -26,28 +34,6 @@ SOCIAL_TEMPLATE = "partials/preview-social.html"
 #: The most card images the page carries inside itself; past it (hundreds of quotes), cards
 #: are linked from the cards/ folder beside preview.html rather than making the page huge.
 EMBED_BYTES = 8 * 1024 * 1024
-
-_DARK_QUERY = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)")
-
-
-_HEAD = re.compile(r"<head(?:\s[^>]*)?>", re.IGNORECASE)
-
-
-def framed(html: str) -> str:
-    """Return the email as a preview frame shows it: its links open in a new tab.
-
-    A link that opened inside the frame would be refused by the page's frame policy and leave
-    an error page where the email was; email clients open links outside the message anyway.
-    """
-    head = _HEAD.search(html)
-    at = head.end() if head else 0
-    return f'{html[:at]}<base target="_blank">{html[at:]}'
-
-
-def force_dark(html: str) -> str:
-    """Return the email as a dark-mode client shows it: its dark rules on, unconditionally."""
-    return _DARK_QUERY.sub("@media all", html)
-
 
 @dataclass(frozen=True)
 class Card:
@@ -81,9 +67,12 @@ def prepare_preview(env: jinja2.Environment) -> None:
 
 
 def render_preview(build: Any, env: jinja2.Environment,
-                   diagnostics: tuple[Diagnostic, ...] = ()) -> bytes:
-    """Render preview.html from a build's outputs (the email, its text, posts, cards...)."""
+                   diagnostics: tuple[Diagnostic, ...] = (),
+                   reading: EmailReading | None = None) -> bytes:
+    """Render preview.html from a build's outputs (the email, its text, posts, cards...);
+    ``reading`` is the checks' reading of the email, where it is at hand."""
     campaign = build.campaign
+    html = build.email.html
     files: dict[str, bytes] = build.files
     # Each card is embedded once, as a CSS class that posts and the gallery share: as <img>
     # data URIs, the sample's 35 posts would carry 45 copies of 10 cards (5 MB).
@@ -114,10 +103,16 @@ def render_preview(build: Any, env: jinja2.Environment,
         **_context(social),
         campaign=campaign,
         long_date=long_date(campaign),
-        # Escaped once each (escape returns Markup, so Jinja keeps it as it is), shown twice
-        # (desktop, mobile).
-        email_html=escape(framed(build.email.html)),
-        email_dark_html=escape(framed(force_dark(build.email.html))),
+        # Escaped once each (escape returns Markup, so Jinja keeps it as it is); the light and
+        # dark ones are shown twice (desktop, mobile).
+        email_html=escape(framed(html)),
+        email_dark_html=escape(framed(force_dark(html))),
+        email_inverted_html=escape(framed(forced_inversion(html))),
+        email_no_images_html=escape(framed(images_off(html))),
+        email_no_styles_html=escape(framed(styles_stripped(html))),
+        email_mjml=files.get("email.mjml", b"").decode("utf-8"),
+        email_source=html,
+        links=link_rows((reading or read_email(html)).links, campaign, diagnostics),
         email_size=build.email.size,
         snippet=inbox_snippet(build.email.html),
         email_text=files.get("email.txt", b"").decode("utf-8"),

@@ -1,0 +1,88 @@
+"""The email as each kind of client shows it, for the review page's frames, and its links."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
+
+from recap_mailer.checks.reading import Link
+from recap_mailer.errors import Diagnostic
+from recap_mailer.model import Campaign
+
+_HEAD = re.compile(r"<head(?:\s[^>]*)?>", re.IGNORECASE)
+_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+_DARK_QUERY = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)")
+_STYLE = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
+_IMG_SRC = re.compile(r"(<img\b[^>]*?\s)(src|srcset)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)",
+                      re.IGNORECASE)
+#: Gmail on iOS and Outlook for Windows invert the whole message, photos aside: the page's
+#: emulation, as close as CSS comes (the email cannot opt out of the real one either).
+_INVERSION = ("<style>html{filter:invert(1) hue-rotate(180deg);background:#fff}"
+              "img,picture,video{filter:invert(1) hue-rotate(180deg)}</style>")
+
+
+def framed(html: str) -> str:
+    """Return the email as a preview frame shows it: its links open in a new tab.
+
+    A link that opened inside the frame would be refused by the page's frame policy and leave
+    an error page where the email was; email clients open links outside the message anyway.
+    """
+    head = _HEAD.search(html)
+    at = head.end() if head else 0
+    return f'{html[:at]}<base target="_blank">{html[at:]}'
+
+
+def force_dark(html: str) -> str:
+    """Return the email as a dark-mode client shows it: its dark rules on, unconditionally."""
+    return _DARK_QUERY.sub("@media all", html)
+
+
+def forced_inversion(html: str) -> str:
+    """Return the email as Gmail on iOS and Outlook for Windows show it in dark mode."""
+    end = _HEAD_END.search(html)
+    at = end.start() if end else 0
+    return f"{html[:at]}{_INVERSION}{html[at:]}"
+
+
+def images_off(html: str) -> str:
+    """Return the email as a client that blocks images shows it: each image its alt text."""
+    # An image that cannot load shows its alt text in its box, as blocked images do.
+    return _IMG_SRC.sub(lambda m: f'{m[1]}{m[2]}="data:,"', html)
+
+
+def styles_stripped(html: str) -> str:
+    """Return the email as Gmail shows it to accounts not of Google: no <style>, inline only."""
+    return _STYLE.sub("", html)
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """One link of the email as the review page lists it."""
+
+    text: str
+    href: str
+    address: str  # the link without its query: where it goes
+    utm: tuple[tuple[str, str], ...]
+    session: str | None  # the session (or quote) its utm_content names
+    findings: tuple[str, ...]
+
+
+def link_rows(links: tuple[Link, ...], campaign: Campaign,
+              diagnostics: tuple[Diagnostic, ...]) -> tuple[LinkRow, ...]:
+    """Return every link of the email in order, with its tracking and what the checks say."""
+    names = {s.id: s.title for s in campaign.sessions}
+    names.update({q.id: f"quote by {q.speaker.display_name}" for q in campaign.quotes})
+    rows = []
+    for link in links:
+        parts = urlsplit(link.href)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        utm = tuple((k, v) for k, v in query if k.startswith("utm_"))
+        content = dict(utm).get("utm_content")
+        address = parts._replace(query="", fragment="").geturl() if parts.scheme else link.href
+        rows.append(LinkRow(
+            text=link.text or (f"image: {link.image_alt}" if link.image_alt else ""),
+            href=link.href, address=address, utm=utm,
+            session=names.get(content or "", content),
+            findings=tuple(d.format() for d in diagnostics if link.href in d.message)))
+    return tuple(rows)
