@@ -142,6 +142,16 @@ def test_a_hashtag_the_teams_words_carry_is_not_added_again(minimal) -> None:
     assert post.text.count("#") == 2 and "#Other" in post.text and "#MIN" not in post.text
 
 
+def test_a_hashtag_in_dropped_words_comes_back_at_the_end(minimal, tmp_path) -> None:
+    templates = _templates(tmp_path, "x", '{% set optional = ["lead"] %}\n'
+                                          "{{ lead }}\n{{ quote }}\n{{ hashtags }}\n")
+    campaign = replace(_quoted(minimal, lead=Words(all="Live from #MIN: " + "word " * 60)),
+                       event=replace(minimal.event, hashtags=("MIN",)))
+    (post,) = compose_posts(campaign, templates)
+    # The lead passes 280 and goes; the event's tag it carried is then the post's to show.
+    assert "Live from" not in post.text and post.text.endswith("#MIN")
+
+
 # --- post templates -----------------------------------------------------------------------
 
 def test_a_campaigns_template_shapes_its_posts(minimal, tmp_path) -> None:

@@ -109,6 +109,7 @@ class _Pieces:
     event: str
     tags: tuple[str, ...]
     extra: tuple[str, ...]
+    cap: int | None
     link: str
     link_label: str
     platform: str
@@ -120,7 +121,11 @@ class _Pieces:
         affiliation = "" if gone("affiliation") else self.affiliation
         session = "" if gone("session") else self.session
         event = "" if gone("event") else self.event
-        tags = self.tags if gone("extra_hashtags") else self.extra
+        lead = "" if gone("lead") else self.lead
+        close = "" if gone("close") else self.close
+        # A tag the team's words carry is not added again, unless those words are dropped.
+        tags = _hashtags(self.tags if gone("extra_hashtags") else self.extra,
+                         f"{lead}\n{close}")[:self.cap]
         tags = () if gone("no_hashtags") else tags[:1] if gone("one_hashtag") else tags
         if affiliation:
             # A handle in brackets already follows the name: the affiliation goes after it.
@@ -129,8 +134,7 @@ class _Pieces:
             credit = name
         where = f"{session} ({event})" if session and event else session or event
         return {
-            "lead": "" if gone("lead") else self.lead,
-            "close": "" if gone("close") else self.close,
+            "lead": lead, "close": close,
             "name": name, "affiliation": affiliation, "credit": credit, "session": session,
             "event": event, "where": where, "hashtags": " ".join(f"#{t}" for t in tags),
             "link": self.link, "link_label": self.link_label, "platform": self.platform,
@@ -148,14 +152,17 @@ def _pieces(campaign: Campaign, quote: Quote, settings: PlatformSettings) -> _Pi
         f"{event.short_name} {event.day_label}")
     if organiser:
         day += f", {organiser}"
-    tags, extra = wanted_hashtags(campaign, quote, settings)
+    # Tags the quote carries are never added; those in the team's words only while shown.
+    tags = _hashtags(campaign.event.hashtags, quote.text)
+    extra = _hashtags((*campaign.event.hashtags, *settings.extra_hashtags), quote.text)
     lead, close = team_words(quote, settings)
     return _Pieces(
         lead=lead, close=close,
         # The name stays; a handle the platform links is added to it.
         name=person.display_name + (f" ({handle})" if handle else ""), handle=handle or "",
         affiliation=person.affiliation or "", session=session.title, event=day,
-        tags=tags, extra=extra, link=post_link(campaign, quote, platform),
+        tags=tags, extra=extra, cap=hashtag_cap(settings),
+        link=post_link(campaign, quote, platform),
         link_label="Watch the session" if session.recording else "Read the recap",
         platform=platform,
     )
