@@ -192,9 +192,14 @@ def test_a_build_reads_the_campaigns_own_post_template(tmp_path) -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("{{ lead }}\n", "x.txt: error: the post template shows the quote 0 times; show "
-                     "{{ quote }} exactly once"),
+                     "{{ quote }} exactly once, whatever the pieces"),
     ("{{ quote }}\n{% if lead %}{{ quote }}{% endif %}\n",
-     "x.txt: error: the post template shows the quote 2 times; show {{ quote }} exactly once"),
+     "x.txt: error: the post template shows the quote 2 times; show {{ quote }} exactly "
+     "once, whatever the pieces"),
+    ("{{ quote }}\n{{ lede }}\n",
+     "x.txt:2:1: error: template: 'lede' is undefined; a post template is given quote, "
+     "lead, close, name, affiliation, credit, session, event, where, hashtags, link, "
+     "link_label, platform; did you mean 'lead'?"),
     ('{% set optional = ["lead", "sesion"] %}\n{{ quote }}\n',
      "x.txt:1:1: error: optional names 'sesion', which is no piece a post may drop (the "
      "pieces are extra_hashtags, close, session, affiliation, lead); did you mean 'session'?"),
@@ -319,3 +324,36 @@ def test_the_preview_marks_each_fold_where_linkedin_counts_it(tmp_path) -> None:
             assert RULES["linkedin"].count(post.text[:at + 1]) > shown
     assert page.count("see more on phones (140)") == sum(
         p.platform == "linkedin" for p in build.posts)
+
+
+def test_a_template_that_hides_the_quote_for_some_pieces_says_which(minimal, tmp_path,
+                                                                    monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    templates = _templates(Path("."), "x", "{% if lead %}{{ lead }} {{ quote }}{% endif %}\n")
+    with pytest.raises(SourceError) as caught:
+        compose_posts(_quoted(minimal), templates)  # a quote with no lead
+    assert [d.format() for d in caught.value.diagnostics] == [
+        "templates/posts/x.txt: error: the post template shows the quote 0 times when "
+        "affiliation, close, hashtags, lead are empty; show {{ quote }} exactly once, whatever "
+        "the pieces"]
+
+
+def test_spaces_beside_an_empty_piece_do_not_start_a_line(minimal, tmp_path) -> None:
+    templates = _templates(tmp_path, "x", "{{ quote }}\n{{ lead }} {{ close }}\n")
+    (post,) = compose_posts(_quoted(minimal, close=Words(all="Bye.")), templates)
+    assert post.text == "“Short and sweet.”\nBye."
+
+
+def test_words_the_fitter_leaves_out_are_named_where_they_are_written(tmp_path) -> None:
+    campaign = tmp_path / "minimal"
+    shutil.copytree(MINIMAL, campaign)
+    with (campaign / "recap.yaml").open("a", encoding="utf-8") as source:
+        source.write(_QUOTE + "    lead: {x: \"" + "Far too long a lead for X. " * 12 + "\"}\n"
+                     "social: {platforms: {x: {}, threads: {enabled: false, close: Bye}}}\n")
+    build = build_campaign(campaign)
+    assert [f.diagnostic.format() for f in build.report if "leaves out" in f.diagnostic.message
+            or "enable it" in f.diagnostic.message] == [
+        f"{campaign}/recap.yaml:33:55: warning: social.platforms.threads.close: no posts are "
+        "written for threads; enable it to use its close",
+        f"{campaign}/recap.yaml:32:5: warning: post q-x-1 leaves out its lead: no room for it "
+        "beside the quote within 280 weighted on X; shorten it"]

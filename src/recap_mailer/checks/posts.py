@@ -60,6 +60,7 @@ def check_posts(ctx: Context) -> list[Finding]:
                                 f"takes {rules.alt_limit}", key=True))
     found += _hashtags_left_out(ctx)
     found += _behind_the_fold(ctx)
+    found += _words_left_out(ctx)
     for settings in ctx.campaign.social.enabled:
         if settings.platform == "mastodon" and settings.limit is None:
             found.append(ctx.at("posts", ("social", "platforms", "mastodon"), "warning",
@@ -121,9 +122,37 @@ def _behind_the_fold(ctx: Context) -> list[Finding]:
             "posts", ("quotes", where[post.quote_id]), "warning",
             f"post {post.id}: {rules.label} shows {shown} {rules.unit} before \u201csee "
             f"more\u201d on {screen}, and neither {quote.speaker.display_name}'s name nor a "
-            f"lead's first sentence is among them: give the quote a lead for "
-            f"{post.platform}, or open templates/posts/{post.platform}.txt with who spoke",
-            key=True))
+            f"lead's first sentence is among them: "
+            + ("shorten the lead's first sentence" if lead else
+               f"give the quote a lead for {post.platform}")
+            + f", or open templates/posts/{post.platform}.txt with who spoke", key=True))
+    return found
+
+
+def _words_left_out(ctx: Context) -> list[Finding]:
+    """Warn where the fitter had to leave out a lead or a close the team wrote."""
+    found = []
+    settings = {s.platform: s for s in ctx.campaign.social.enabled}
+    for i, quote in enumerate(ctx.campaign.quotes):
+        for platform, own in settings.items():
+            posts = [p for p in ctx.checked.posts
+                     if p.quote_id == quote.id and p.platform == platform]
+            if not posts:
+                continue
+            rules = RULES[platform]
+            for name, text, post in zip(("lead", "close"), team_words(quote, own),
+                                        (posts[0], posts[-1]), strict=True):
+                if not text or text in post.copy_text:
+                    continue
+                words = getattr(quote, name)
+                at = ("quotes", i, name) if words.on(platform) else (
+                    "social", "platforms", platform, name)
+                advice = "shorten it" if getattr(words, platform) or not words.all else (
+                    f"shorten it, or give {platform} a shorter one of its own")
+                found.append(ctx.at(
+                    "posts", at, "warning",
+                    f"post {post.id} leaves out its {name}: no room for it beside the quote "
+                    f"within {post.limit} {rules.unit} on {rules.label}; {advice}", key=True))
     return found
 
 

@@ -195,6 +195,12 @@ def _team_words(data: dict[str, Any], email: dict[str, Any], event: dict[str, An
     places: list[tuple[Path_, Any]] = [
         (("social", "platforms", name, "lead"), s.get("lead"))
         for name, s in platforms.items() if isinstance(s, dict)]
+    for name, settings in platforms.items():
+        for key in ("lead", "close"):
+            if isinstance(settings, dict) and settings.get(key) and name not in enabled:
+                checker.warning(("social", "platforms", name, key),
+                                f"no posts are written for {name}; enable it to use its "
+                                f"{key}", key=True)
     for i, quote in _records(data["quotes"]):
         words = quote["lead"] if isinstance(quote["lead"], dict) else {}
         raw = source_value(checker, ("quotes", i, "lead"))

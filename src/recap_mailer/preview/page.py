@@ -137,6 +137,11 @@ def folded(platform: str, text: str) -> tuple[tuple[str, str | None], ...]:
         at = fold_at(platform, text, shown)
         if at is None:
             break
+        # Shown at the word the feed folds before, as "see more" comes after a whole word.
+        word = max(text.rfind(" ", start, at), text.rfind("\n", start, at))
+        at = word + 1 if word > start and not text[at:at + 1].isspace() else at
+        while at < len(text) and text[at] in " \n":
+            at += 1
         pieces.append((text[start:at], f"{screen} ({shown})"))
         start = at
     return (*pieces, (text[start:], None))

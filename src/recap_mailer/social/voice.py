@@ -10,6 +10,7 @@ fitter may drop, in the order it drops them.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -74,18 +75,22 @@ def _frame(post_template: PostTemplate, values: tuple[tuple[str, str], ...]) -> 
         text = _tidy(template.render(context, quote=_QUOTE))
     shown = text.count(_QUOTE)
     if shown != 1:
+        empty = [name for name, value in values if not value]
+        when = f" when {', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty" \
+            if empty else ""
         raise SourceError([Diagnostic(post_template.path, 0, 0, "error",
-                                      f"the post template shows the quote {shown} times; "
-                                      "show {{ quote }} exactly once")])
+                                      f"the post template shows the quote {shown} times{when}; "
+                                      "show {{ quote }} exactly once, whatever the pieces")])
     before, after = text.split(_QUOTE)
     return Frame(before, after)
 
 
 def _tidy(text: str) -> str:
-    """Leave out empty lines and trailing spaces; make each run of breaks one blank line."""
+    """Leave out empty lines and spaces at the ends of lines; make each run of breaks one
+    blank line."""
     lines: list[str] = []
     for line in text.split("\n"):
-        line = line.rstrip()
+        line = line.strip()  # spaces beside an empty piece: "{{ lead }} {{ close }}"
         if not line.replace(PARAGRAPH, "").strip():
             if PARAGRAPH in line and lines and lines[-1]:
                 lines.append("")
@@ -124,15 +129,25 @@ def load_post_templates(env: jinja2.Environment,
             post_template = PostTemplate(
                 platform, template, _optional(template, getattr(module, "optional", OPTIONAL)))
         except SourceError as exc:
-            problems.extend(replace(d, message=f"{d.message}; a post template is given "
-                                    f"{', '.join(VARIABLES)}")
-                            if d.message.endswith("is undefined") else d
-                            for d in exc.diagnostics)
+            problems.extend(_undefined_hint(d) for d in exc.diagnostics)
             continue
         found.append(post_template)
     if problems:
         raise SourceError(problems)
     return PostTemplates(tuple(found))
+
+
+_UNDEFINED = re.compile(r"'(\w+)' is undefined$")
+
+
+def _undefined_hint(diagnostic: Diagnostic) -> Diagnostic:
+    """Add the values a post template is given to an error about one it is not."""
+    found = _UNDEFINED.search(diagnostic.message)
+    if not found:
+        return diagnostic
+    return replace(diagnostic, message=f"{diagnostic.message}; a post template is given "
+                                       f"{', '.join(VARIABLES)}"
+                                       f"{did_you_mean(found[1], VARIABLES)}")
 
 
 def _optional(template: jinja2.Template, optional: Any) -> tuple[str, ...]:
