@@ -204,7 +204,7 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None)
     report = build.report
     files["report.json"] = report_json(loaded.campaign.slug, report).encode("utf-8")
     # The preview shows every other output, so it is rendered last.
-    preview = render_preview(build, env, report, read)
+    preview = render_preview(build, env, report, read, loaded.source)
     return replace(build, files={**files, "preview.html": preview})
 
 

@@ -13,10 +13,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from recap_mailer.checks.findings import Finding
 from recap_mailer.checks.reading import EmailReading, read_email
-from recap_mailer.errors import Diagnostic
+from recap_mailer.checks.size import GMAIL_CLIP_BYTES
+from recap_mailer.format.source import Source
 from recap_mailer.model import PLATFORMS
 from recap_mailer.preview.views import (
+    clip_marked,
+    finding_rows,
     force_dark,
     forced_inversion,
     framed,
@@ -67,10 +71,11 @@ def prepare_preview(env: jinja2.Environment) -> None:
 
 
 def render_preview(build: Any, env: jinja2.Environment,
-                   diagnostics: tuple[Diagnostic, ...] = (),
-                   reading: EmailReading | None = None) -> bytes:
+                   diagnostics: tuple[Finding, ...] = (),
+                   reading: EmailReading | None = None, source: Source | None = None) -> bytes:
     """Render preview.html from a build's outputs (the email, its text, posts, cards...);
-    ``reading`` is the checks' reading of the email, where it is at hand."""
+    ``reading`` is the checks' reading of the email, where it is at hand, and ``source`` the
+    recap source the findings point into."""
     campaign = build.campaign
     html = build.email.html
     files: dict[str, bytes] = build.files
@@ -105,7 +110,7 @@ def render_preview(build: Any, env: jinja2.Environment,
         long_date=long_date(campaign),
         # Escaped once each (escape returns Markup, so Jinja keeps it as it is); the light and
         # dark ones are shown twice (desktop, mobile).
-        email_html=escape(framed(html)),
+        email_html=escape(framed(clip_marked(html))),
         email_dark_html=escape(framed(force_dark(html))),
         email_inverted_html=escape(framed(forced_inversion(html))),
         email_no_images_html=escape(framed(images_off(html))),
@@ -113,6 +118,9 @@ def render_preview(build: Any, env: jinja2.Environment,
         email_mjml=files.get("email.mjml", b"").decode("utf-8"),
         email_source=html,
         links=link_rows((reading or read_email(html)).links, campaign, diagnostics),
+        findings=finding_rows(diagnostics, source, campaign),
+        source_text=source.text if source else "",
+        clip_bytes=GMAIL_CLIP_BYTES,
         email_size=build.email.size,
         snippet=inbox_snippet(build.email.html),
         email_text=files.get("email.txt", b"").decode("utf-8"),

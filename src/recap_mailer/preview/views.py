@@ -6,8 +6,11 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
+from recap_mailer.checks.findings import Finding
 from recap_mailer.checks.reading import Link
+from recap_mailer.checks.size import GMAIL_CLIP_BYTES
 from recap_mailer.errors import Diagnostic
+from recap_mailer.format.source import Source
 from recap_mailer.model import Campaign
 
 _HEAD = re.compile(r"<head(?:\s[^>]*)?>", re.IGNORECASE)
@@ -85,4 +88,72 @@ def link_rows(links: tuple[Link, ...], campaign: Campaign,
             href=link.href, address=address, utm=utm,
             session=names.get(content or "", content),
             findings=tuple(d.format() for d in diagnostics if link.href in d.message)))
+    return tuple(rows)
+
+
+_BLOCK_START = re.compile(r"<(?:div|table|p|h[1-6])\b", re.IGNORECASE)
+_CLIP_MARK = ('<div id="gmail-clip" style="border-top:3px dashed #cf222e;color:#cf222e;'
+              'font:bold 13px/1.4 sans-serif;padding:4px 8px;background:#fff">Gmail clips here: '
+              "what follows is behind \u201cView entire message\u201d</div>")
+
+
+def clip_marked(html: str) -> str:
+    """Return the email with a line where Gmail clips it, if it is long enough to be clipped."""
+    data = html.encode("utf-8")
+    if len(data) <= GMAIL_CLIP_BYTES:
+        return html
+    cut = len(data[:GMAIL_CLIP_BYTES].decode("utf-8", "ignore"))
+    # At the block the clip falls in, where a line of its own can stand.
+    block = None
+    for match in _BLOCK_START.finditer(html, 0, cut):
+        block = match
+    at = block.start() if block else cut
+    return f"{html[:at]}{_CLIP_MARK}{html[at:]}"
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """One finding as the review page lists it, with where it is about."""
+
+    severity: str
+    check: str
+    text: str
+    href: str | None  # the place on the page: a post, a line of a source, the plain text
+    session: str | None  # the title of the session it is about, to find in the email
+
+
+_POST = re.compile(r"\bpost (\S+?)[:, ]")
+
+
+def _session_lines(source: Source, campaign: Campaign,
+                   ) -> tuple[tuple[tuple[int, str], ...], int]:
+    """Return the line each session starts on in the source, and the line past the last."""
+    starts = tuple(sorted((source.mark(("sessions", i))[0], s.title)
+                          for i, s in enumerate(campaign.sessions)))
+    top = sorted(line for at, (line, _) in source.key_marks.items() if len(at) == 1)
+    first = source.mark(("sessions",), key=True)[0]
+    return starts, next((line for line in top if line > first), 1 << 30)
+
+
+def finding_rows(findings: tuple[Finding, ...], source: Source | None,
+                 campaign: Campaign) -> tuple[FindingRow, ...]:
+    """Return the findings with the place each is about."""
+    sessions = _session_lines(source, campaign) if source else ((), 0)
+    rows = []
+    for finding in findings:
+        d = finding.diagnostic
+        post = _POST.search(d.message)
+        href = session = None
+        if post:
+            href = f"#post-{post[1]}"
+        elif source and d.path == source.path and d.line:
+            href = f"#recap-L{d.line}"
+            starts, end = sessions
+            inside = [title for line, title in starts if line <= d.line < end]
+            session = inside[-1] if inside else None
+        elif d.path == "email.html" and d.line:
+            href = f"#html-L{d.line}"
+        elif d.path == "email.txt":
+            href = "#text"
+        rows.append(FindingRow(d.severity, finding.check, d.format(), href, session))
     return tuple(rows)
