@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from html.parser import HTMLParser
 
 import cssutils
@@ -28,7 +28,7 @@ class Use:
     attrs: tuple[tuple[str, str], ...] = ()  # the element's attributes, if on an element
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one table a run (matchers() is cached): known by identity
 class Matchers:
     """doiuse-email's ways of naming a feature, derived from caniemail's titles as it does."""
 
@@ -124,23 +124,38 @@ def selector_features(m: Matchers, selector: str) -> Iterator[str]:
 
 def sheet_features(m: Matchers, css: str, used: dict[str, list[Use]]) -> None:
     """Add the titles a <style> block uses; like doiuse-email, top-level rules only."""
+    for title, use in _sheet_uses(m, css):
+        used.setdefault(title, []).append(use)
+
+
+# An edit to the words leaves the style blocks as they were: each is read once.
+@lru_cache(maxsize=64)
+def _sheet_uses(m: Matchers, css: str) -> tuple[tuple[str, Use], ...]:
     parser = cssutils.CSSParser(validate=False, loglevel=logging.CRITICAL, fetcher=lambda u: None)
+    found: list[tuple[str, Use]] = []
     for rule in parser.parseString(css).cssRules:
         if rule.type == rule.STYLE_RULE:
             style = tuple((p.name.lower(), p.value + (" !important" if p.priority else ""))
                           for p in rule.style)
             for name, value in style:
-                for title in declaration_features(m, name, value):
-                    used.setdefault(title, []).append(Use(f"{rule.selectorText} {{ {name}: "
-                                                          f"{value} }}", style))
+                found.extend((title, Use(f"{rule.selectorText} {{ {name}: {value} }}", style))
+                             for title in declaration_features(m, name, value))
             for selector in rule.selectorList:
-                for title in selector_features(m, selector.selectorText):
-                    used.setdefault(title, []).append(Use(selector.selectorText, style))
+                found.extend((title, Use(selector.selectorText, style))
+                             for title in selector_features(m, selector.selectorText))
         kind = _AT_RULES.get(rule.type)
         if kind is None and (other := _OTHER_AT.match(getattr(rule, "cssText", "") or "")):
             kind = other[1]
         if kind in m.at_rules:
-            used.setdefault(m.at_rules[kind], []).append(Use(f"@{kind}", ()))
+            found.append((m.at_rules[kind], Use(f"@{kind}", ())))
+    return tuple(found)
+
+
+@lru_cache(maxsize=4096)  # an email repeats a few style attributes hundreds of times
+def _declared(m: Matchers, text: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Return a style attribute's declarations, each with the titles it uses."""
+    return tuple((name, value, tuple(declaration_features(m, name, value)))
+                 for name, value in declarations(text))
 
 
 class _Reader(HTMLParser):
@@ -155,12 +170,13 @@ class _Reader(HTMLParser):
             self._in_style = tag == "style"
             return
         values = {name: value or "" for name, value in attrs}
-        style = tuple((n.lower(), v) for n, v in declarations(values.get("style", "")))
+        declared = _declared(self.m, values.get("style", ""))
+        style = tuple((n.lower(), v) for n, v, _ in declared)
         use = Use(f"<{tag}>", style, tuple(values.items()))
         for title in self._element_features(tag, values):
             self.used.setdefault(title, []).append(use)
-        for name, value in declarations(values.get("style", "")):
-            for title in declaration_features(self.m, name, value):
+        for name, value, titles in declared:
+            for title in titles:
                 self.used.setdefault(title, []).append(
                     Use(f"<{tag} style={name}:{value}>", style, tuple(values.items())))
 

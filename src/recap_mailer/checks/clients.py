@@ -66,6 +66,7 @@ def used_features(html: str) -> dict[str, list[Use]]:
     return html_features(_matchers(), html)
 
 
+@cache
 def _matchers() -> Matchers:
     return matchers(tuple(sorted((f["category"], t) for t, f in _by_title().items())))
 
@@ -128,8 +129,12 @@ def is_selector(title: str) -> bool:
 
 def not_inlined(html: str, title: str) -> tuple[str, ...]:
     """Return the selectors of a kind (a selector feature's title) not also inline."""
-    return tuple(s for s in _not_inlined(html)
-                 if title in selector_features(_matchers(), s))
+    return tuple(s for s in _not_inlined(html) if title in _selector_titles(s))
+
+
+@lru_cache(maxsize=1024)
+def _selector_titles(selector: str) -> frozenset[str]:
+    return frozenset(selector_features(_matchers(), selector))
 
 
 @lru_cache(maxsize=16)
@@ -140,26 +145,38 @@ def _not_inlined(html: str) -> tuple[str, ...]:
     style attribute of every element it matches (the inline value wins either way).
     """
     document = lxml.html.document_fromstring(html)
-    parser = cssutils.CSSParser(validate=False, loglevel=logging.CRITICAL, fetcher=lambda u: None)
     lacking: dict[str, None] = {}  # rules whose elements lack a property inline
     unmatched: dict[str, None] = {}  # rules for no element here (one a client adds)
     for block in document.iter("style"):
-        for rule in parser.parseString(block.text or "").cssRules:
-            if rule.type != rule.STYLE_RULE:
-                continue
-            names = {p.name.lower() for p in rule.style}
-            for selector in rule.selectorList:
-                try:
-                    matched = CSSSelector(selector.selectorText)(document)
-                except (SelectorError, ExpressionError):  # :hover and the like: not inlinable
-                    unmatched[selector.selectorText] = None
-                    continue
-                if not matched:  # nothing inline to fall back on: not counted as covered
-                    unmatched[selector.selectorText] = None
+        for selectors, names in _style_rules(block.text or ""):
+            for selector in selectors:
+                find = _selector(selector)
+                matched = find(document) if find is not None else None
+                if not matched:  # nothing inline to fall back on (or :hover, not inlinable)
+                    unmatched[selector] = None
                 elif any(names - {n.lower() for n, _ in declarations(e.get("style", ""))}
                          for e in matched):
-                    lacking[selector.selectorText] = None
+                    lacking[selector] = None
     return (*lacking, *unmatched)  # what an email shows first
+
+
+# An edit to the words leaves the style blocks and their selectors as they were.
+@lru_cache(maxsize=64)
+def _style_rules(css: str) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
+    """Return each style rule of a block: its selectors and the properties it sets."""
+    parser = cssutils.CSSParser(validate=False, loglevel=logging.CRITICAL, fetcher=lambda u: None)
+    return tuple((tuple(s.selectorText for s in rule.selectorList),
+                  frozenset(p.name.lower() for p in rule.style))
+                 for rule in parser.parseString(css).cssRules if rule.type == rule.STYLE_RULE)
+
+
+@lru_cache(maxsize=1024)
+def _selector(text: str) -> CSSSelector | None:
+    """Return the selector compiled for lxml, or None for one it cannot match (:hover)."""
+    try:
+        return CSSSelector(text)
+    except (SelectorError, ExpressionError):
+        return None
 
 
 def fallbacks(html: str) -> dict[str, str]:

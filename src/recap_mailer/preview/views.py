@@ -155,5 +155,5 @@ def finding_rows(findings: tuple[Finding, ...], source: Source | None,
             href = f"#html-L{d.line}"
         elif d.path == "email.txt":
             href = "#text"
-        rows.append(FindingRow(d.severity, finding.check, d.format(), href, session))
+        rows.append(FindingRow(d.severity, finding.check, finding.format(), href, session))
     return tuple(rows)
