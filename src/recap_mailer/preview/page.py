@@ -26,6 +26,7 @@ from recap_mailer.preview.views import (
     framed,
     images_off,
     link_rows,
+    source_view,
     styles_stripped,
 )
 from recap_mailer.render.email import long_date
@@ -115,11 +116,13 @@ def render_preview(build: Any, env: jinja2.Environment,
         email_inverted_html=escape(framed(forced_inversion(html))),
         email_no_images_html=escape(framed(images_off(html))),
         email_no_styles_html=escape(framed(styles_stripped(html))),
-        email_mjml=files.get("email.mjml", b"").decode("utf-8"),
-        email_source=html,
+        sources=tuple(
+            source_view(name, f"source-{prefix}", prefix, text) for name, prefix, text in (
+                ("recap.yaml", "recap", source.text if source else ""),
+                ("email.mjml", "mjml", files.get("email.mjml", b"").decode("utf-8")),
+                ("email.html", "html", html)) if text),
         links=link_rows((reading or read_email(html)).links, campaign, diagnostics),
         findings=finding_rows(diagnostics, source, campaign),
-        source_text=source.text if source else "",
         clip_bytes=GMAIL_CLIP_BYTES,
         email_size=build.email.size,
         snippet=inbox_snippet(build.email.html),
