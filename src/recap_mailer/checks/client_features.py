@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from html.parser import HTMLParser
 
 import cssutils
+import lxml.etree
 
 #: The at-rules doiuse-email counts (the rule types of the npm ``css`` parser it uses).
 _RULE = cssutils.css.CSSRule
@@ -158,17 +158,26 @@ def _declared(m: Matchers, text: str) -> tuple[tuple[str, str, tuple[str, ...]],
                  for name, value in declarations(text))
 
 
-class _Reader(HTMLParser):
-    """Walks the elements as htmlparser2 gives them to doiuse-email (not <style>, <script>)."""
+class _Reader:
+    """Walks the elements as doiuse-email's htmlparser2 gives them (not <style>, <script>);
+    lxml's parser reads the same tags and attributes, and Outlook's conditional comments stay
+    comments to both."""
 
     def __init__(self, m: Matchers) -> None:
-        super().__init__(convert_charrefs=True)
-        self.m, self.used, self.sheets, self._in_style = m, {}, [], False
+        self.m, self.used, self.sheets = m, {}, []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("style", "script"):
-            self._in_style = tag == "style"
+    def feed(self, html: str) -> None:
+        parser = lxml.etree.HTMLParser(encoding="utf-8")
+        root = lxml.etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)
+        if root is None:
             return
+        for element in root.iter(tag=lxml.etree.Element):
+            if element.tag == "style":
+                self.sheets.append(element.text or "")
+            elif element.tag != "script":
+                self.handle_starttag(element.tag, element.attrib.items())
+
+    def handle_starttag(self, tag: str, attrs: Iterable[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         declared = _declared(self.m, values.get("style", ""))
         style = tuple((n.lower(), v) for n, v, _ in declared)
@@ -193,20 +202,11 @@ class _Reader(HTMLParser):
             found.append("AMP for Email")
         return found
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "style":
-            self._in_style = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_style:
-            self.sheets.append(data)
-
 
 def html_features(m: Matchers, html: str) -> dict[str, list[Use]]:
     """Return the titles the email uses, each with its uses (style blocks first)."""
     reader = _Reader(m)
     reader.feed(html)
-    reader.close()
     used: dict[str, list[Use]] = {}
     for css in reader.sheets:
         sheet_features(m, css, used)
