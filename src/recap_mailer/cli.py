@@ -214,29 +214,17 @@ def new(slug: str, root: Path) -> None:
               help="Send to this address (repeatable); default: email.test_recipients.")
 def send_test(campaign_dir: Path, recipients: tuple[str, ...]) -> None:
     """Send a [TEST] copy of a campaign's email over SMTP (settings: RECAP_SMTP_* or smtp.toml)."""
-    from recap_mailer.build import load_campaign, render_mail
-    from recap_mailer.render.message import TEST_PREFIX, build_message
-    from recap_mailer.send.settings import load_smtp_settings
-    from recap_mailer.send.smtp import send_message
+    from recap_mailer.send.test_copy import NoRecipientsError, send_test_copy
 
     try:
-        settings = load_smtp_settings()
-        # Only the message is needed: no posts, cards, schedule, checks or preview.
-        loaded = load_campaign(campaign_dir)
-        campaign = loaded.campaign
-        to = recipients or campaign.email.test_recipients
-        if not to:
-            raise click.UsageError("no recipients: pass --to ADDRESS or set email.test_recipients")
-        email, text = render_mail(loaded)
-        message = build_message(campaign, text, email.html, recipients=to,
-                                subject_prefix=TEST_PREFIX)
-        send_message(settings, campaign.email.sender.address, to, message)
+        sent = send_test_copy(campaign_dir, recipients)
+    except NoRecipientsError as exc:
+        raise click.UsageError(str(exc)) from None
     except RecapError as exc:
         _fail(exc)
         sys.exit(EXIT_FAILED)
-    _report(loaded.warnings)
-    click.echo(f"sent a test of {campaign.slug} ({len(message) / 1024:.1f} KB) "
-               f"to {', '.join(to)} via {settings.where}")
+    _report(sent.warnings)
+    click.echo(sent.summary)
 
 
 @main.command()
