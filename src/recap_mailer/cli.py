@@ -240,8 +240,9 @@ def preview(campaign_dir: Path | None, port: int, host: str, out_root: Path) -> 
     """Serve the review page, rebuilding and reloading it whenever the campaign changes."""
     import time
 
-    from recap_mailer.build import build_campaign, campaign_slug, find_campaigns
+    from recap_mailer.build import Build, build_campaign, campaign_slug, find_campaigns
     from recap_mailer.preview.server import PreviewServer
+    from recap_mailer.send.test_copy import SentTest, send_built
 
     if campaign_dir is None:
         found = find_campaigns(Path("campaigns"))
@@ -250,16 +251,26 @@ def preview(campaign_dir: Path | None, port: int, host: str, out_root: Path) -> 
             raise click.UsageError(f"name the campaign to preview (campaigns found: {names})")
         campaign_dir = found[0]
 
+    # The last good build: a test sent from the page is its message, as the page shows it.
+    last: list[Build] = []
+
     def build_files(folder: Path) -> dict[str, bytes]:
         started = time.perf_counter()
         result = build_campaign(folder, previous=out_root / campaign_slug(folder))
         _report(result.warnings)
         click.echo(f"built {folder} in {(time.perf_counter() - started) * 1000:.0f} ms")
+        last[:] = [result]
         return result.files
+
+    def send(recipients: tuple[str, ...]) -> SentTest:
+        sent = send_built(last[0], recipients)
+        click.echo(sent.summary)
+        return sent
 
     try:
         server = PreviewServer(campaign_dir, build_files, host=host, port=port,
-                               on_failure=_fail)
+                               on_failure=_fail, send=send,
+                               test_recipients=lambda: last[0].campaign.email.test_recipients)
     except OSError as exc:
         click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror}", err=True)
         sys.exit(EXIT_FAILED)
