@@ -6,11 +6,16 @@ import email
 import email.policy
 import http.client
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -283,3 +288,29 @@ def test_chromium_fills_the_form_and_sends(live: Live) -> None:
     message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
     assert message["To"] == "reviewer@example.org, editor@example.org"
     assert message["Subject"].startswith("[TEST] ")
+
+
+def test_the_preview_command_sends_from_its_page(live: Live, tmp_path: Path) -> None:
+    env = {**os.environ, **_environ(live.smtp_port), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "recap_mailer", "preview", str(live.campaign), "--port", "0",
+         "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        # A test run started in the background ignores SIGINT, and so would its children.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("previewing "):
+                break
+        port = int(re.search(r":([0-9]+)/ ", line).group(1))  # type: ignore[union-attr]
+
+        running: Any = SimpleNamespace(port=port)  # all that get() and post() read of a server
+        status, answer = post(running, send_to("staff@example.org"), good_headers(running))
+        assert status == 200, answer
+        assert process.stdout.readline().strip() == answer["message"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    (envelope,) = live.recorder.envelopes
+    assert envelope.rcpt_tos == ["staff@example.org"]
