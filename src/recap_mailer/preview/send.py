@@ -21,6 +21,9 @@ from recap_mailer.send.test_copy import SentTest, describe_failure
 #: The largest body a send may have: fifty long addresses fit, nothing much more does.
 MAX_BODY = 4096
 MAX_RECIPIENTS = 50
+#: How much of a body too large is read (and dropped) before the refusal: a client still
+#: sending when the connection closes on unread bytes gets a reset instead of the answer.
+DRAIN_LIMIT = 64 * 1024
 #: The header carrying the page's token: a custom header also makes a foreign page's fetch
 #: ask first (a CORS preflight), which this server never answers.
 TOKEN_HEADER = "X-Recap-Send-Token"
@@ -104,6 +107,8 @@ class SendDesk:
         if not length.isdigit():
             return Answer.refuse(411, "length required: send a Content-Length")
         if int(length) > MAX_BODY:
+            if int(length) <= DRAIN_LIMIT:
+                body.read(int(length))
             return Answer.refuse(413, f"request too large: a send's body is at most {MAX_BODY} "
                                  "bytes")
         recipients = _recipients(body.read(int(length)))
@@ -120,7 +125,8 @@ class SendDesk:
     def _refusal(self, headers: Message, origins: set[str]) -> Answer | None:
         origin = headers.get("Origin")
         # A browser's POST always names its origin; a page elsewhere, or a sandboxed frame
-        # ("null"), is no reviewer of this preview.
+        # ("null"), is no reviewer of this preview. A client with no Origin is no browser:
+        # the token, which only this server's page carries, is what it must show.
         if origin is not None and origin not in origins:
             return Answer.refuse(403, "forbidden: unexpected Origin header")
         token = headers.get(TOKEN_HEADER, "")
@@ -149,7 +155,7 @@ def _recipients(raw: bytes) -> tuple[str, ...] | Answer:
     """Read the body's recipients, or say what is wrong with it."""
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return Answer.refuse(400, "bad request: the body is not JSON")
     given = data.get("recipients") if isinstance(data, dict) else None
     if not isinstance(given, list) or not all(isinstance(r, str) for r in given):
