@@ -255,6 +255,8 @@ def test_the_form_is_on_the_served_page_only(live: Live) -> None:
         served = get(plain, "/")[1].decode("utf-8")
         assert "send-test" not in served and "/__send" not in served
         assert get(plain, "/__send")[0] == 404  # no sending configured: nothing there
+        assert post(plain, send_to("a@example.org"), {"Host": f"127.0.0.1:{plain.port}"}) == (
+            405, {"ok": False, "error": "method not allowed: the preview is read only"})
     finally:
         plain.stop()
 

@@ -204,7 +204,8 @@ def make_handler(state: PreviewState, hosts: set[str],
                 self._json(403, {"ok": False, "error": "forbidden: unexpected Host header"})
                 return
             if desk is None or self.path.split("?")[0] != "/__send":
-                where = "a test send is a POST to /__send" if desk else "the preview is read only"
+                where = ("a test send is a POST to /__send" if desk is not None
+                         else "the preview is read only")
                 self._json(405, {"ok": False, "error": f"method not allowed: {where}"},
                            allow="GET")
                 return
