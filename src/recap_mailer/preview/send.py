@@ -39,6 +39,8 @@ _FORM = """<form id="send-test" class="send-test" novalidate
 <button type="submit">Send</button>
 <span id="send-result" role="status"></span>
 </form>
+<style>#send-result[data-outcome="failed"] { color: #b00020 }
+#send-result[data-outcome="sent"] { color: #1b6e20 }</style>
 <script>
 (function () {
   var form = document.getElementById("send-test"), out = document.getElementById("send-result");
