@@ -214,29 +214,17 @@ def new(slug: str, root: Path) -> None:
               help="Send to this address (repeatable); default: email.test_recipients.")
 def send_test(campaign_dir: Path, recipients: tuple[str, ...]) -> None:
     """Send a [TEST] copy of a campaign's email over SMTP (settings: RECAP_SMTP_* or smtp.toml)."""
-    from recap_mailer.build import load_campaign, render_mail
-    from recap_mailer.render.message import TEST_PREFIX, build_message
-    from recap_mailer.send.settings import load_smtp_settings
-    from recap_mailer.send.smtp import send_message
+    from recap_mailer.send.test_copy import NoRecipientsError, send_test_copy
 
     try:
-        settings = load_smtp_settings()
-        # Only the message is needed: no posts, cards, schedule, checks or preview.
-        loaded = load_campaign(campaign_dir)
-        campaign = loaded.campaign
-        to = recipients or campaign.email.test_recipients
-        if not to:
-            raise click.UsageError("no recipients: pass --to ADDRESS or set email.test_recipients")
-        email, text = render_mail(loaded)
-        message = build_message(campaign, text, email.html, recipients=to,
-                                subject_prefix=TEST_PREFIX)
-        send_message(settings, campaign.email.sender.address, to, message)
+        sent = send_test_copy(campaign_dir, recipients)
+    except NoRecipientsError as exc:
+        raise click.UsageError(str(exc)) from None
     except RecapError as exc:
         _fail(exc)
         sys.exit(EXIT_FAILED)
-    _report(loaded.warnings)
-    click.echo(f"sent a test of {campaign.slug} ({len(message) / 1024:.1f} KB) "
-               f"to {', '.join(to)} via {settings.where}")
+    _report(sent.warnings)
+    click.echo(sent.summary)
 
 
 @main.command()
@@ -252,8 +240,9 @@ def preview(campaign_dir: Path | None, port: int, host: str, out_root: Path) -> 
     """Serve the review page, rebuilding and reloading it whenever the campaign changes."""
     import time
 
-    from recap_mailer.build import build_campaign, campaign_slug, find_campaigns
+    from recap_mailer.build import Build, build_campaign, campaign_slug, find_campaigns
     from recap_mailer.preview.server import PreviewServer
+    from recap_mailer.send.test_copy import SentTest, send_built
 
     if campaign_dir is None:
         found = find_campaigns(Path("campaigns"))
@@ -262,16 +251,26 @@ def preview(campaign_dir: Path | None, port: int, host: str, out_root: Path) -> 
             raise click.UsageError(f"name the campaign to preview (campaigns found: {names})")
         campaign_dir = found[0]
 
+    # The last good build: a test sent from the page is its message, as the page shows it.
+    last: list[Build] = []
+
     def build_files(folder: Path) -> dict[str, bytes]:
         started = time.perf_counter()
         result = build_campaign(folder, previous=out_root / campaign_slug(folder))
         _report(result.warnings)
         click.echo(f"built {folder} in {(time.perf_counter() - started) * 1000:.0f} ms")
+        last[:] = [result]
         return result.files
+
+    def send(recipients: tuple[str, ...]) -> SentTest:
+        sent = send_built(last[0], recipients)
+        click.echo(sent.summary)
+        return sent
 
     try:
         server = PreviewServer(campaign_dir, build_files, host=host, port=port,
-                               on_failure=_fail)
+                               on_failure=_fail, send=send,
+                               test_recipients=lambda: last[0].campaign.email.test_recipients)
     except OSError as exc:
         click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror}", err=True)
         sys.exit(EXIT_FAILED)

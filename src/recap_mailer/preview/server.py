@@ -18,7 +18,9 @@ import watchfiles
 from markupsafe import escape
 
 from recap_mailer.errors import RecapError
+from recap_mailer.preview.send import SendDesk
 from recap_mailer.render.templating import DEFAULT_TEMPLATES
+from recap_mailer.send.test_copy import SentTest
 
 #: How long a page's status request waits for a rebuild before it is answered anyway.
 LONG_POLL_SECONDS = 20.0
@@ -163,8 +165,10 @@ def allowed_hosts(host: str, port: int) -> set[str]:
 
 
 def make_handler(state: PreviewState, hosts: set[str],
-                 request_timeout: float = REQUEST_TIMEOUT) -> type[BaseHTTPRequestHandler]:
-    """Return a request handler bound to the preview state."""
+                 request_timeout: float = REQUEST_TIMEOUT,
+                 desk: SendDesk | None = None) -> type[BaseHTTPRequestHandler]:
+    """Return a request handler bound to the preview state (and its test sends, if any)."""
+    origins = {f"http://{host}" for host in hosts}
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "recap-mailer-preview"
@@ -180,13 +184,38 @@ def make_handler(state: PreviewState, hosts: set[str],
             name = resolve_request_path(self.path)
             with state.lock:
                 files, error, generation = state.files, state.error, state.generation
+            if self.path.split("?")[0] == "/__send" and desk is not None:
+                self._json(405, {"ok": False, "error": "method not allowed: POST to /__send"},
+                           allow="POST")
+                return
             if name == "preview.html":
-                self._send(200, _page(files.get(name), error, generation), _TYPES[".html"])
+                form = desk.form() if desk is not None and files else ""
+                self._send(200, _page(files.get(name), error, generation, form), _TYPES[".html"])
                 return
             if name is None or name not in files:
                 self._send(404, b"not found\n", "text/plain")
                 return
             self._send(200, files[name], _TYPES.get(Path(name).suffix, "application/octet-stream"))
+
+        def do_POST(self) -> None:
+            # Whatever of the body is not read must not be taken for the next request.
+            self.close_connection = True
+            if self.headers.get("Host", "") not in hosts:
+                self._json(403, {"ok": False, "error": "forbidden: unexpected Host header"})
+                return
+            if desk is None or self.path.split("?")[0] != "/__send":
+                where = ("a test send is a POST to /__send" if desk is not None
+                         else "the preview is read only")
+                self._json(405, {"ok": False, "error": f"method not allowed: {where}"},
+                           allow="GET")
+                return
+            with state.lock:
+                has_build, broken = bool(state.files), state.error is not None
+            answer = desk.answer(self.headers, self.rfile, origins, has_build, broken)
+            self._json(answer.status, answer.body)
+
+        def _json(self, status: int, body: dict[str, object], allow: str | None = None) -> None:
+            self._send(status, json.dumps(body).encode(), "application/json", allow)
 
         def _status(self) -> None:
             query = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
@@ -201,8 +230,11 @@ def make_handler(state: PreviewState, hosts: set[str],
                 body = {"generation": state.generation, "error": state.error}
             self._send(200, json.dumps(body).encode(), "application/json")
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
+        def _send(self, status: int, body: bytes, content_type: str,
+                  allow: str | None = None) -> None:
             self.send_response(status)
+            if allow is not None:
+                self.send_header("Allow", allow)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
@@ -216,8 +248,8 @@ def make_handler(state: PreviewState, hosts: set[str],
     return Handler
 
 
-def _page(preview: bytes | None, error: str | None, generation: int) -> bytes:
-    """Return the preview page with the reload script and, after a failed rebuild, the error."""
+def _page(preview: bytes | None, error: str | None, generation: int, form: str = "") -> bytes:
+    """Return the preview page with the reload script, the send form and any rebuild error."""
     banner = ""
     if error:
         banner = ('<div class="error-banner" id="build-error"><strong>The last rebuild failed; '
@@ -232,7 +264,8 @@ def _page(preview: bytes | None, error: str | None, generation: int) -> bytes:
     html = preview.decode("utf-8")
     if error:  # seen from another tab too; the next good build's page has its own title
         html = html.replace("<title>", "<title>Build failed · ", 1)
-    html = html.replace("<main>", "<main>" + banner, 1).replace("</body>", script + "</body>", 1)
+    html = html.replace("<main>", "<main>" + banner + form, 1)
+    html = html.replace("</body>", script + "</body>", 1)
     return html.encode("utf-8")
 
 
@@ -255,8 +288,12 @@ class PreviewServer:
     def __init__(self, campaign_dir: Path, build: Callable[[Path], dict[str, bytes]],
                  host: str = "127.0.0.1", port: int = 8000, *,
                  timeout: float = REQUEST_TIMEOUT,
-                 on_failure: Callable[[RecapError], None] | None = None) -> None:
+                 on_failure: Callable[[RecapError], None] | None = None,
+                 send: Callable[[tuple[str, ...]], SentTest] | None = None,
+                 test_recipients: Callable[[], tuple[str, ...]] = tuple) -> None:
         self.campaign_dir = campaign_dir
+        #: The page's test sends: only when a ``send`` is given.
+        self.desk = SendDesk(send, test_recipients) if send is not None else None
         self.state = PreviewState()
         self._build = build
         self._on_failure = on_failure
@@ -277,7 +314,7 @@ class PreviewServer:
             raise
         self.port = self.httpd.server_address[1]
         self.httpd.RequestHandlerClass = make_handler(
-            self.state, allowed_hosts(host, self.port), timeout)
+            self.state, allowed_hosts(host, self.port), timeout, self.desk)
         self.url = f"http://{host}:{self.port}/"
 
     def _changed(self) -> None:
@@ -296,6 +333,8 @@ class PreviewServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self._watcher.join()
+        if self.desk is not None:
+            self.desk.close()
 
     def serve_until_interrupted(self) -> None:
         """Serve in the foreground until Ctrl-C."""
