@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import click
@@ -262,9 +262,10 @@ def preview(campaign_dir: Path | None, port: int, host: str, out_root: Path) -> 
             raise click.UsageError(f"name the campaign to preview (campaigns found: {names})")
         campaign_dir = found[0]
 
-    def build_files(folder: Path) -> dict[str, bytes]:
+    def build_files(folder: Path, seen: Mapping[str, bytes] | None) -> dict[str, bytes]:
+        # Compared with the last good build the page showed; the first, with the last build.
         started = time.perf_counter()
-        result = build_campaign(folder, previous=out_root / campaign_slug(folder))
+        result = build_campaign(folder, previous=seen or out_root / campaign_slug(folder))
         _report(result.warnings)
         click.echo(f"built {folder} in {(time.perf_counter() - started) * 1000:.0f} ms")
         return result.files

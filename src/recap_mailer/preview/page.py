@@ -7,6 +7,7 @@ import contextlib
 import struct
 from dataclasses import dataclass
 from datetime import UTC
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +17,7 @@ from markupsafe import Markup, escape
 from recap_mailer.checks.reading import EmailReading, read_email
 from recap_mailer.errors import Diagnostic
 from recap_mailer.model import PLATFORMS
+from recap_mailer.preview.changes import changes
 from recap_mailer.preview.views import (
     force_dark,
     forced_inversion,
@@ -68,9 +70,11 @@ def prepare_preview(env: jinja2.Environment) -> None:
 
 def render_preview(build: Any, env: jinja2.Environment,
                    diagnostics: tuple[Diagnostic, ...] = (),
-                   reading: EmailReading | None = None) -> bytes:
+                   reading: EmailReading | None = None,
+                   previous: Mapping[str, bytes] | None = None) -> bytes:
     """Render preview.html from a build's outputs (the email, its text, posts, cards...);
-    ``reading`` is the checks' reading of the email, where it is at hand."""
+    ``reading`` is the checks' reading of the email, where it is at hand; ``previous``, the
+    last build's files by name, which the page says what changed since."""
     campaign = build.campaign
     html = build.email.html
     files: dict[str, bytes] = build.files
@@ -118,6 +122,7 @@ def render_preview(build: Any, env: jinja2.Environment,
         email_text=files.get("email.txt", b"").decode("utf-8"),
         social_section=_social_section(env, social),
         diagnostics=diagnostics,
+        changes=changes(previous or {}, files),
     )
     return page.encode("utf-8")
 
