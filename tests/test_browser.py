@@ -108,7 +108,7 @@ def test_preview_fetches_nothing_from_the_network(browser, sample_preview: Path)
 def live(tmp_path: Path) -> Iterator[tuple[PreviewServer, Path]]:
     folder = tmp_path / "live"
     shutil.copytree(CASES["minimal"], folder)
-    server = PreviewServer(folder, lambda d: build_campaign(d).files, port=0)
+    server = PreviewServer(folder, lambda d, seen: build_campaign(d, previous=seen).files, port=0)
     server.start()
     yield server, folder
     server.stop()

@@ -42,7 +42,8 @@ def campaign(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(campaign: Path) -> Iterator[PreviewServer]:
     # A short per-connection timeout, so the tests of stalled connections end soon.
-    running = PreviewServer(campaign, lambda d, seen: build_campaign(d, previous=seen).files, port=0, timeout=0.5)
+    running = PreviewServer(campaign, lambda d, seen: build_campaign(d, previous=seen).files,
+                            port=0, timeout=0.5)
     running.start()
     yield running
     running.stop()

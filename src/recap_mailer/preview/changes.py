@@ -42,6 +42,11 @@ class Piece:
         """Return the run as shown: the new text, or the old for a deletion."""
         return self.new or self.old
 
+    @property
+    def changes_words(self) -> bool:
+        """Return whether the run adds or removes a word (not spacing alone)."""
+        return self.kind != "same" and not self.text.isspace()
+
 
 @dataclass(frozen=True)
 class Excerpt:
@@ -61,15 +66,22 @@ class WordDiff:
     @property
     def changed(self) -> bool:
         """Return whether any word was added or removed (spacing alone is no change)."""
-        return any(piece.kind != "same" for piece in self.pieces)
+        return any(piece.changes_words for piece in self.pieces)
 
     def excerpts(self, context: int = CONTEXT_WORDS) -> tuple[Excerpt, ...]:
         """Return the changes, each with ``context`` unchanged words on either side."""
+        # Spacing added or removed is shown as kept text: only words make an excerpt.
+        shown: list[Piece] = []
+        for piece in self.pieces:
+            if piece.changes_words:
+                _append(shown, piece)
+            elif piece.new:
+                _append(shown, _same(piece.new))
         found: list[Excerpt] = []
         current: list[Piece] = []
         cut_before = False
-        last = len(self.pieces) - 1
-        for i, piece in enumerate(self.pieces):
+        last = len(shown) - 1
+        for i, piece in enumerate(shown):
             if piece.kind != "same":
                 current.append(piece)
                 continue
@@ -77,7 +89,7 @@ class WordDiff:
             if not current:  # before the first change: only its end is kept
                 kept = _tail(words, context)
                 cut_before = len(kept) < len(words)
-                if i < last:
+                if i < last and kept:
                     current.append(_same("".join(kept)))
                 continue
             if i == last or _count(words) > 2 * context:
@@ -88,7 +100,7 @@ class WordDiff:
                 current, cut_before = ([_same("".join(tail))] if tail else []), True
             else:
                 current.append(piece)
-        if current and any(p.kind != "same" for p in current):
+        if any(p.kind != "same" for p in current):
             found.append(Excerpt(tuple(current), cut_before, False))
         return tuple(found)
 

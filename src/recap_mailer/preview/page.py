@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
-from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
