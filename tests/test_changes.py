@@ -192,6 +192,9 @@ def test_applying_the_word_diff_to_the_old_text_gives_the_new(old: str, new: str
         if piece.kind == "same":
             assert piece.old.split() == piece.new.split()
     assert diff.changed == (old.split() != new.split())
+    # Every word added or removed is in an excerpt, once and in order.
+    excerpted = [p for e in diff.excerpts(2) for p in e.pieces if p.kind != "same"]
+    assert excerpted == [p for p in diff.pieces if p.changes_words]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -207,6 +210,7 @@ def live(tmp_path: Path) -> Iterator[tuple[PreviewServer, Path]]:
     shutil.copytree(CASES["minimal"], folder)
     server = PreviewServer(folder, lambda d, seen: build_campaign(d, previous=seen).files,
                            port=0)
+    server.start()  # stop() waits for the serving loop to end
     yield server, folder
     server.stop()
 
