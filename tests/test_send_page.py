@@ -54,7 +54,7 @@ def _serve(campaign: Path, smtp_port: int) -> PreviewServer:
     """Serve ``campaign`` wired as `recap-mailer preview` wires it: sends of the last good build."""
     last: list[Build] = []
 
-    def build(folder: Path) -> dict[str, bytes]:
+    def build(folder: Path, seen: object = None) -> dict[str, bytes]:
         result = build_campaign(folder)
         last[:] = [result]
         return result.files
@@ -249,10 +249,11 @@ def test_the_form_is_on_the_served_page_only(live: Live) -> None:
     assert f'value="{", ".join(RECIPIENTS)}"' in page
     built = build_campaign(live.campaign).files["preview.html"].decode("utf-8")
     assert "send-test" not in built and "/__send" not in built and TOKEN_HEADER not in built
-    plain = PreviewServer(live.campaign, lambda d: build_campaign(d).files, port=0)
+    plain = PreviewServer(live.campaign, lambda d, seen: build_campaign(d).files, port=0)
     plain.start()
     try:
         served = get(plain, "/")[1].decode("utf-8")
+        assert "<title>Review: " in served  # the review page itself, not a failed build's
         assert "send-test" not in served and "/__send" not in served
         assert get(plain, "/__send")[0] == 404  # no sending configured: nothing there
         assert post(plain, send_to("a@example.org"), {"Host": f"127.0.0.1:{plain.port}"}) == (

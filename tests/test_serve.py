@@ -42,7 +42,8 @@ def campaign(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(campaign: Path) -> Iterator[PreviewServer]:
     # A short per-connection timeout, so the tests of stalled connections end soon.
-    running = PreviewServer(campaign, lambda d: build_campaign(d).files, port=0, timeout=0.5)
+    running = PreviewServer(campaign, lambda d, seen: build_campaign(d, previous=seen).files,
+                            port=0, timeout=0.5)
     running.start()
     yield running
     running.stop()
@@ -135,7 +136,7 @@ def test_first_build_failing_still_serves_the_error(tmp_path: Path) -> None:
     folder = tmp_path / "broken"
     folder.mkdir()
     (folder / "recap.yaml").write_text("version: 1\nemail: [\n", encoding="utf-8")
-    running = PreviewServer(folder, lambda d: build_campaign(d).files, port=0)
+    running = PreviewServer(folder, lambda d, seen: build_campaign(d, previous=seen).files, port=0)
     running.start()
     try:
         status, body = get(running, "/")
@@ -184,7 +185,7 @@ def test_a_source_caught_half_written_is_read_again_before_any_error_is_shown(
     whole = source.read_text(encoding="utf-8").replace("Minimal test recap", "Completed recap")
     failures: list[str] = []
 
-    def build(folder: Path) -> dict[str, bytes]:
+    def build(folder: Path, seen: object) -> dict[str, bytes]:
         try:
             return build_campaign(folder).files
         except RecapError as exc:

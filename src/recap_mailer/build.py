@@ -168,7 +168,7 @@ def render_mail(loaded: Loaded, env: Environment | None = None) -> tuple[Rendere
 def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None) -> Build:
     """Render every output of a loaded campaign in memory, keeping cards ``previous`` has."""
     # ``previous`` holds outputs of an earlier build by path: cards found there stamped with
-    # the same inputs are kept rather than drawn again.
+    # the same inputs are kept rather than drawn again, and the preview says what changed.
     from recap_mailer.checks import prepare_checks, report_json, run_checks
     from recap_mailer.preview.page import prepare_preview, render_preview
     from recap_mailer.render.message import build_message
@@ -204,21 +204,31 @@ def render_campaign(loaded: Loaded, previous: Mapping[str, bytes] | None = None)
     report = build.report
     files["report.json"] = report_json(loaded.campaign.slug, report).encode("utf-8")
     # The preview shows every other output, so it is rendered last.
-    preview = render_preview(build, env, report, read, loaded.source)
+    preview = render_preview(build, env, report, read, loaded.source, previous)
     return replace(build, files={**files, "preview.html": preview})
 
 
 def build_campaign(campaign_dir: Path, *, strict: bool = False,
-                   previous: Path | None = None) -> Build:
+                   previous: Path | Mapping[str, bytes] | None = None) -> Build:
     """Load, validate and render one campaign; with ``strict``, warnings fail the build."""
-    # ``previous`` is the folder of the campaign's last build, whose cards may be reused.
+    # ``previous`` is the campaign's last build: its folder, or its files (the live preview's
+    # last good build); its cards may be reused, and the preview compares with it.
     loaded = load_campaign(campaign_dir)
-    earlier = read_previous(previous, card_paths(loaded.campaign)) if previous else None
+    earlier = read_previous(previous, previous_paths(loaded.campaign)) \
+        if isinstance(previous, Path) else previous
     build = render_campaign(loaded, earlier)
     acted_on = [f for f in build.report if f.severity != "note"]
     if strict and acted_on:
         raise SourceError([replace(f.diagnostic, severity="error") for f in acted_on])
     return build
+
+
+def previous_paths(campaign: Campaign) -> list[str]:
+    """Return the outputs of a last build that a new one reads: its cards, and what the
+    preview compares."""
+    from recap_mailer.preview.changes import COMPARED
+
+    return [*card_paths(campaign), *COMPARED]
 
 
 def build_many(campaign_dirs: Sequence[Path], *, strict: bool = False, jobs: int = 1,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import click
@@ -254,9 +254,10 @@ def preview(campaign_dir: Path | None, port: int, host: str, out_root: Path) -> 
     # The last good build: a test sent from the page is its message, as the page shows it.
     last: list[Build] = []
 
-    def build_files(folder: Path) -> dict[str, bytes]:
+    def build_files(folder: Path, seen: Mapping[str, bytes] | None) -> dict[str, bytes]:
+        # Compared with the last good build the page showed; the first, with the last build.
         started = time.perf_counter()
-        result = build_campaign(folder, previous=out_root / campaign_slug(folder))
+        result = build_campaign(folder, previous=seen or out_root / campaign_slug(folder))
         _report(result.warnings)
         click.echo(f"built {folder} in {(time.perf_counter() - started) * 1000:.0f} ms")
         last[:] = [result]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
 from functools import lru_cache
@@ -18,6 +19,7 @@ from recap_mailer.checks.reading import EmailReading, read_email
 from recap_mailer.checks.size import GMAIL_CLIP_BYTES
 from recap_mailer.format.source import Source
 from recap_mailer.model import PLATFORMS
+from recap_mailer.preview.changes import changes
 from recap_mailer.preview.views import (
     clip_marked,
     finding_rows,
@@ -73,10 +75,12 @@ def prepare_preview(env: jinja2.Environment) -> None:
 
 def render_preview(build: Any, env: jinja2.Environment,
                    diagnostics: tuple[Finding, ...] = (),
-                   reading: EmailReading | None = None, source: Source | None = None) -> bytes:
+                   reading: EmailReading | None = None, source: Source | None = None,
+                   previous: Mapping[str, bytes] | None = None) -> bytes:
     """Render preview.html from a build's outputs (the email, its text, posts, cards...);
-    ``reading`` is the checks' reading of the email, where it is at hand, and ``source`` the
-    recap source the findings point into."""
+    ``reading`` is the checks' reading of the email, where it is at hand, ``source`` the
+    recap source the findings point into, and ``previous`` the last build's files by name,
+    which the page says what changed since."""
     campaign = build.campaign
     html = build.email.html
     files: dict[str, bytes] = build.files
@@ -129,6 +133,7 @@ def render_preview(build: Any, env: jinja2.Environment,
         email_text=files.get("email.txt", b"").decode("utf-8"),
         social_section=_social_section(env, social),
         diagnostics=diagnostics,
+        changes=changes(previous or {}, files),
     )
     return page.encode("utf-8")
 

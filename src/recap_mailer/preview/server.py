@@ -8,7 +8,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -52,8 +52,19 @@ _RELOAD_SCRIPT = """<script>
   var saved = JSON.parse(sessionStorage.getItem(key) || "null");
   sessionStorage.removeItem(key);
   function frames() { return Array.prototype.slice.call(document.querySelectorAll("iframe[id]")); }
+  history.scrollRestoration = "manual";
+  // The reader's place is the first element with an id that starts in view, and how far
+  // down it stood: what comes before it (what changed, a banner) may have grown or shrunk.
+  function anchor() {
+    return Array.prototype.find.call(document.querySelectorAll("main [id]"), function (e) {
+      var top = e.getBoundingClientRect().top;
+      return top >= 0 && top < window.innerHeight;
+    });
+  }
   if (saved) {
-    window.scrollTo(0, saved.page);
+    var held = saved.anchor && document.getElementById(saved.anchor);
+    if (held) window.scrollBy(0, held.getBoundingClientRect().top - saved.offset);
+    else window.scrollTo(0, saved.page);
     // The page's load comes after every frame's, when each has its full height.
     window.addEventListener("load", function () {
       frames().forEach(function (f) {
@@ -66,7 +77,9 @@ _RELOAD_SCRIPT = """<script>
     fetch("/__status?after=" + seen, {cache: "no-store"}).then(function (r) { return r.json(); })
       .then(function (s) {
         if (s.generation === seen) { wait(); return; }
-        var place = {page: window.scrollY, frames: {}};
+        var at = anchor();
+        var place = {page: window.scrollY, frames: {}, anchor: at ? at.id : null,
+                     offset: at ? at.getBoundingClientRect().top : 0};
         frames().forEach(function (f) {
           try { place.frames[f.id] = f.contentWindow.scrollY; } catch (e) {}
         });
@@ -103,24 +116,30 @@ class PreviewState:
             self.lock.wait_for(lambda: self.generation != generation, timeout)
 
 
-def rebuild(campaign_dir: Path, state: PreviewState,
-            build: Callable[[Path], dict[str, bytes]], settle: float = 0.0,
+#: Builds a campaign's files, given the last good build's files (None before the first).
+Builder = Callable[[Path, Mapping[str, bytes] | None], dict[str, bytes]]
+
+
+def rebuild(campaign_dir: Path, state: PreviewState, build: Builder, settle: float = 0.0,
             on_failure: Callable[[RecapError], None] | None = None) -> None:
     """Build and publish the result; after a failure, try once more ``settle`` seconds later."""
-    files, error = _attempt(campaign_dir, build)
+    # The new build is compared with the last good one, the build the reviewer has seen.
+    with state.lock:
+        seen = state.files or None
+    files, error = _attempt(campaign_dir, build, seen)
     if error is not None and settle > 0:
         time.sleep(settle)
-        files, error = _attempt(campaign_dir, build)
+        files, error = _attempt(campaign_dir, build, seen)
     if isinstance(error, RecapError) and on_failure is not None:
         on_failure(error)
     state.publish(files, None if error is None else _describe(error))
 
 
-def _attempt(campaign_dir: Path, build: Callable[[Path], dict[str, bytes]]
+def _attempt(campaign_dir: Path, build: Builder, seen: Mapping[str, bytes] | None
              ) -> tuple[dict[str, bytes] | None, Exception | None]:
     """Build once; a failure is returned, never raised, so it cannot stop the server."""
     try:
-        return build(campaign_dir), None
+        return build(campaign_dir, seen), None
     except Exception as exc:  # a bug must show in the page, not kill the preview
         return None, exc
 
@@ -285,7 +304,7 @@ class _HTTPServer(ThreadingHTTPServer):
 class PreviewServer:
     """Serve a campaign's preview, rebuilding when its source or a template changes."""
 
-    def __init__(self, campaign_dir: Path, build: Callable[[Path], dict[str, bytes]],
+    def __init__(self, campaign_dir: Path, build: Builder,
                  host: str = "127.0.0.1", port: int = 8000, *,
                  timeout: float = REQUEST_TIMEOUT,
                  on_failure: Callable[[RecapError], None] | None = None,
