@@ -165,7 +165,8 @@ def test_excerpts_keep_a_few_words_around_each_change() -> None:
     new = old.replace("w50", "CHANGED").replace("w90", "OTHER")
     excerpts = word_diff(old, new).excerpts(context=3)
     shown = ["".join(p.text for p in e.pieces) for e in excerpts]
-    assert shown == [" w47 w48 w49 w50CHANGED w51 w52 w53 ", " w87 w88 w89 w90OTHER w91 w92 w93 "]
+    assert shown == [" w47 w48 w49 w50 CHANGED w51 w52 w53 ",
+                     " w87 w88 w89 w90 OTHER w91 w92 w93 "]
     assert all(e.cut_before and e.cut_after for e in excerpts)
     # Changes closer than twice the context are one excerpt.
     assert len(word_diff(old, old.replace("w50", "X").replace("w54", "Y")).excerpts(3)) == 1

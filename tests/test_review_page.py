@@ -10,6 +10,7 @@ import pytest
 
 from browser import launched, screenshot
 from conftest import CASES, TESTS
+from helpers import Page
 from recap_mailer.build import build_campaign
 from recap_mailer.checks.size import GMAIL_CLIP_BYTES
 from recap_mailer.outputs import write_outputs
@@ -113,9 +114,10 @@ def test_gmail_s_clip_is_drawn_where_it_falls(browser, broken) -> None:
     assert len(html.encode("utf-8")) > GMAIL_CLIP_BYTES
     marked = clip_marked(html)
     at = marked.index('<div id="gmail-clip"')
-    # At a block that starts before the clip, and the last one that does.
+    # At a block that starts before the clip, outside any comment or style block.
     assert len(marked[:at].encode("utf-8")) <= GMAIL_CLIP_BYTES
     assert marked[at:].split("</div>", 1)[1].startswith(html[at:at + 4])
+    assert "Gmail clips here" in Page(marked).text  # read as text: in no comment, no style
     page = _open(browser, page_file, 1440)
     frame = page.query_selector("#frame-desktop").content_frame()
     box = frame.evaluate("() => { const r = document.getElementById('gmail-clip')"
@@ -129,3 +131,42 @@ def test_an_email_under_the_clip_has_no_clip_line(browser) -> None:
     build = build_campaign(CASES["soc23-day1"])
     assert clip_marked(build.email.html) == build.email.html
     assert 'id="gmail-clip"' not in build.files["preview.html"].decode("utf-8")
+
+
+def test_the_clip_line_never_lands_inside_a_comment() -> None:
+    # The clip falls just past a <table that only Outlook's conditional comment holds: the
+    # line goes at the block before, where a reader sees it.
+    inside = "<!--[if mso | IE]><table role=\"presentation\"><tr><td><![endif]-->"
+    opening = "<html><body><div>"
+    filler = "x" * (GMAIL_CLIP_BYTES - len(opening) - len(inside) // 2)
+    html = f"{opening}{filler}</div>{inside}<div>{'y' * 2000}</div></body></html>"
+    marked = clip_marked(html)
+    assert marked.count('<div id="gmail-clip"') == 1
+    assert "Gmail clips here" in Page(marked).text
+    assert marked.index('<div id="gmail-clip"') == len("<html><body>")
+
+
+def test_a_finding_links_to_a_post_only_where_there_is_one() -> None:
+    from recap_mailer.checks.findings import Finding
+    from recap_mailer.errors import Diagnostic
+    from recap_mailer.preview.views import finding_rows
+
+    campaign = build_campaign(CASES["minimal"]).campaign
+    findings = (Finding("posts", Diagnostic("x", 0, 0, "error", "post q-x-1: too long")),
+                Finding("schedule", Diagnostic("x", 0, 0, "warning",
+                                               "Instagram cannot post without an image")))
+    rows = finding_rows(findings, None, campaign, frozenset({"q-x-1"}))
+    assert [r.href for r in rows] == ["#post-q-x-1", None]
+
+
+def test_only_web_and_mail_links_are_live_in_the_link_list(tmp_path) -> None:
+    build = build_campaign(CASES["minimal"])
+    html = build.email.html.replace("</body>", '<a href="javascript:alert(1)">x</a></body>')
+    from recap_mailer.checks.reading import read_email
+    from recap_mailer.preview.views import link_rows
+
+    rows = link_rows(read_email(html).links, build.campaign, ())
+    assert rows[-1].href == "javascript:alert(1)"
+    page = build.files["preview.html"].decode("utf-8")
+    hrefs = [a.get("href") for a in Page(page).all("a")]
+    assert all(not (h or "").lower().startswith("javascript:") for h in hrefs)

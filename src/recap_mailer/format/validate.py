@@ -181,14 +181,13 @@ def _image_base(data: dict[str, Any], email: dict[str, Any], event: dict[str, An
                       "(each card's file name is added to it)")
 
 
-#: What a spreadsheet runs as a formula at the start of a cell; a post never starts with one
-#: (social.fitting.FORMULA_START, which the schedulers' files rely on), so no lead may either.
-_FORMULA_START = ("=", "+", "-", "@")
 
 
 def _team_words(data: dict[str, Any], email: dict[str, Any], event: dict[str, Any],
                 checker: Checker) -> None:
     """Refuse leads that would start a post as a formula; flag words for platforms not used."""
+    from recap_mailer.social.framing import FORMULA_START
+
     social = data["social"] if isinstance(data["social"], dict) else {}
     platforms = social.get("platforms") if isinstance(social.get("platforms"), dict) else {}
     enabled = {name for name, s in platforms.items() if isinstance(s, dict) and s["enabled"]}
@@ -216,7 +215,8 @@ def _team_words(data: dict[str, Any], email: dict[str, Any], event: dict[str, An
                                     f"no posts are written for {platform}; enable it under "
                                     "social.platforms", key=True)
     for at, text in places:
-        if isinstance(text, str) and text.startswith(_FORMULA_START):
+        # A post never starts as a formula (the schedulers' files rely on it): nor may a lead.
+        if isinstance(text, str) and text.startswith(FORMULA_START):
             checker.error(at, f"starts with '{text[0]}', which a spreadsheet reads as a formula "
                           "when a scheduler's file is opened: begin with a word (posts are "
                           "never altered to make them safe)")

@@ -20,6 +20,8 @@ COMPARED = ("email.txt", "posts.json", "schedule.json")
 CONTEXT_WORDS = 6
 
 _TOKENS = re.compile(r"\s+|\S+")
+#: A word with the white space after it (or the white space a text starts with).
+_WORDS = re.compile(r"\S+\s*|\s+")
 
 
 @dataclass(frozen=True)
@@ -130,12 +132,14 @@ def _tail(tokens: list[str], words: int) -> list[str]:
 
 def word_diff(old: str, new: str) -> WordDiff:
     """Diff two texts word by word; runs of white space match whatever their spacing."""
-    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
-    # Spacing is matched as one token, so a rewrapped paragraph is not a changed one.
-    keys_a = [" " if token.isspace() else token for token in a]
-    keys_b = [" " if token.isspace() else token for token in b]
+    if old == new:
+        return WordDiff((Piece(old, new),) if old else ())
+    # Words are matched, each with the white space after it: a rewrapped paragraph is not a
+    # changed one, and spaces (the commonest token) never make the matching quadratic.
+    a, b = _WORDS.findall(old), _WORDS.findall(new)
     # Without autojunk: in a long text, common words would otherwise never anchor a match.
-    matcher = SequenceMatcher(None, keys_a, keys_b, autojunk=False)
+    matcher = SequenceMatcher(None, [t.strip() for t in a], [t.strip() for t in b],
+                              autojunk=False)
     pieces: list[Piece] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":

@@ -106,7 +106,8 @@ class SendDesk:
         if refused is not None:
             return refused
         length = headers.get("Content-Length", "")
-        if not length.isdigit():
+        # ASCII digits only: "²".isdigit() holds, and int() refuses it (or 5,000 digits).
+        if not re.fullmatch(r"[0-9]{1,9}", length):
             return Answer.refuse(411, "length required: send a Content-Length")
         if int(length) > MAX_BODY:
             if int(length) <= DRAIN_LIMIT:

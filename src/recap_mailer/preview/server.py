@@ -214,7 +214,11 @@ def make_handler(state: PreviewState, hosts: set[str],
             if name is None or name not in files:
                 self._send(404, b"not found\n", "text/plain")
                 return
-            self._send(200, files[name], _TYPES.get(Path(name).suffix, "application/octet-stream"))
+            # Any other page (email.html) is the campaign's markup: shown in a sandbox of its
+            # own, it runs nothing in the review page's origin, where the send token is.
+            sandbox = "sandbox" if Path(name).suffix == ".html" else None
+            self._send(200, files[name], _TYPES.get(Path(name).suffix, "application/octet-stream"),
+                       policy=sandbox)
 
         def do_POST(self) -> None:
             # Whatever of the body is not read must not be taken for the next request.
@@ -250,10 +254,12 @@ def make_handler(state: PreviewState, hosts: set[str],
             self._send(200, json.dumps(body).encode(), "application/json")
 
         def _send(self, status: int, body: bytes, content_type: str,
-                  allow: str | None = None) -> None:
+                  allow: str | None = None, policy: str | None = None) -> None:
             self.send_response(status)
             if allow is not None:
                 self.send_header("Allow", allow)
+            if policy is not None:
+                self.send_header("Content-Security-Policy", policy)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")

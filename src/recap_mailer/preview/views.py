@@ -112,6 +112,7 @@ def link_rows(links: tuple[Link, ...], campaign: Campaign,
 
 
 _BLOCK_START = re.compile(r"<(?:div|table|p|h[1-6])\b", re.IGNORECASE)
+_HIDDEN = re.compile(r"<!--.*?(?:-->|$)|<style\b.*?(?:</style\s*>|$)", re.IGNORECASE | re.DOTALL)
 _CLIP_MARK = ('<div id="gmail-clip" style="border-top:3px dashed #cf222e;color:#cf222e;'
               'font:bold 13px/1.4 sans-serif;padding:4px 8px;background:#fff">Gmail clips here: '
               "what follows is behind \u201cView entire message\u201d</div>")
@@ -123,11 +124,12 @@ def clip_marked(html: str) -> str:
     if len(data) <= GMAIL_CLIP_BYTES:
         return html
     cut = len(data[:GMAIL_CLIP_BYTES].decode("utf-8", "ignore"))
-    # At the block the clip falls in, where a line of its own can stand.
-    block = None
-    for match in _BLOCK_START.finditer(html, 0, cut):
-        block = match
-    at = block.start() if block else cut
+    # At the block the clip falls in, where a line of its own can stand: not one inside a
+    # comment (Outlook's conditional markup) or a style block, where it would never show.
+    hidden = [m.span() for m in _HIDDEN.finditer(html, 0, cut)]
+    starts = [m.start() for m in _BLOCK_START.finditer(html, 0, cut)
+              if not any(a <= m.start() < b for a, b in hidden)]
+    at = starts[-1] if starts else cut
     return f"{html[:at]}{_CLIP_MARK}{html[at:]}"
 
 
@@ -155,8 +157,8 @@ def _session_lines(source: Source, campaign: Campaign,
     return starts, next((line for line in top if line > first), 1 << 30)
 
 
-def finding_rows(findings: tuple[Finding, ...], source: Source | None,
-                 campaign: Campaign) -> tuple[FindingRow, ...]:
+def finding_rows(findings: tuple[Finding, ...], source: Source | None, campaign: Campaign,
+                 post_ids: frozenset[str] = frozenset()) -> tuple[FindingRow, ...]:
     """Return the findings with the place each is about."""
     sessions = _session_lines(source, campaign) if source else ((), 0)
     rows = []
@@ -164,7 +166,7 @@ def finding_rows(findings: tuple[Finding, ...], source: Source | None,
         d = finding.diagnostic
         post = _POST.search(d.message)
         href = session = None
-        if post:
+        if post and post[1] in post_ids:
             href = f"#post-{post[1]}"
         elif source and d.path == source.path and d.line:
             href = f"#recap-L{d.line}"
