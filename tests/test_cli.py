@@ -288,8 +288,11 @@ def test_an_interrupt_at_any_moment_is_one_line_and_exit_130(tmp_path: Path) -> 
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=120)
         assert "Traceback" not in stderr, (delay, stderr)
-        if process.returncode == -signal.SIGINT:  # before Python itself had started
-            assert stderr == "", (delay, stderr)
+        if process.returncode == -signal.SIGINT:
+            # Killed by the signal itself, which a shell reports as 130 too: before Python had
+            # started (nothing said), or as the interpreter's own exit put SIGINT's default
+            # back (after the one line).
+            assert stderr.strip() in ("", "interrupted"), (delay, stderr)
             continue
         statuses.append(process.returncode)
         if process.returncode == 130:
