@@ -286,12 +286,12 @@ def _page(preview: bytes | None, error: str | None, generation: int, form: str =
                 "</title><body style='font-family:system-ui;margin:32px'>"
                 + banner.replace("showing the last good build", "no good build yet")
                 + script + "</body></html>").encode("utf-8")
-    html = preview.decode("utf-8")
+    # As bytes: the page is megabytes of UTF-8, and these marks are ASCII.
+    page = preview
     if error:  # seen from another tab too; the next good build's page has its own title
-        html = html.replace("<title>", "<title>Build failed · ", 1)
-    html = html.replace("<main>", "<main>" + banner + form, 1)
-    html = html.replace("</body>", script + "</body>", 1)
-    return html.encode("utf-8")
+        page = page.replace(b"<title>", "<title>Build failed · ".encode(), 1)
+    page = page.replace(b"<main>", f"<main>{banner}{form}".encode(), 1)
+    return page.replace(b"</body>", f"{script}</body>".encode(), 1)
 
 
 class _HTTPServer(ThreadingHTTPServer):
