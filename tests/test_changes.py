@@ -18,7 +18,7 @@ from conftest import CASES
 from helpers import fold
 from recap_mailer.build import build_campaign
 from recap_mailer.cli import main
-from recap_mailer.preview.changes import apply, changes, word_diff
+from recap_mailer.preview.changes import WordDiff, changes, word_diff
 from recap_mailer.preview.server import PreviewServer
 from recap_mailer.render.templating import make_environment, render_template
 
@@ -26,6 +26,18 @@ from recap_mailer.render.templating import make_environment, render_template
 EDITS = (("autant que la dépense.", "autant que le budget."),
          ("elle brille, mais", "elle scintille, mais"),
          ('instagram: {cadence: "daily at 12:00"}', 'instagram: {cadence: "daily at 13:00"}'))
+
+
+def apply(diff: WordDiff, old: str) -> str:
+    """Apply a diff to the text it was made from, returning the new text (the check of it)."""
+    out: list[str] = []
+    at = 0
+    for piece in diff.pieces:
+        assert old.startswith(piece.old, at), f"the diff does not apply at character {at}"
+        at += len(piece.old)
+        out.append(piece.new)
+    assert at == len(old), "the diff ends before the text does"
+    return "".join(out)
 
 
 def edit(folder: Path, edits: tuple[tuple[str, str], ...] = EDITS) -> None:

@@ -160,20 +160,6 @@ def _append(pieces: list[Piece], piece: Piece) -> None:
         pieces.append(piece)
 
 
-def apply(diff: WordDiff, old: str) -> str:
-    """Apply a diff to the text it was made from, returning the new text."""
-    out: list[str] = []
-    at = 0
-    for piece in diff.pieces:
-        if not old.startswith(piece.old, at):
-            raise ValueError(f"the diff does not apply at character {at}")
-        at += len(piece.old)
-        out.append(piece.new)
-    if at != len(old):
-        raise ValueError("the diff ends before the text does")
-    return "".join(out)
-
-
 @dataclass(frozen=True)
 class PostChange:
     """A post added, removed or whose text changed, by its id in posts.json."""

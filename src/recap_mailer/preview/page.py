@@ -101,7 +101,6 @@ def render_preview(build: Any, env: jinja2.Environment,
             (name, tuple(p for p in build.posts if p.platform == name))
             for name in PLATFORMS if any(p.platform == name for p in build.posts)),
         "platform_labels": tuple((name, rules.label) for name, rules in RULES.items()),
-        "folded": tuple((post.id, folded(post.platform, post.text)) for post in build.posts),
         "cards": tuple(cards.items()),
         "linked_cards": sum(not card.embedded for card in cards.values()),
         "schedule": tuple(getattr(build, "schedule", ())),
@@ -142,7 +141,7 @@ def render_preview(build: Any, env: jinja2.Environment,
 def _context(social: dict[str, Any]) -> dict[str, Any]:
     """Return the section's values as templates read them: labels and cards by name."""
     return {**social, "platform_labels": dict(social["platform_labels"]),
-            "cards": dict(social["cards"]), "folded": dict(social["folded"])}
+            "cards": dict(social["cards"])}
 
 
 def folded(platform: str, text: str) -> tuple[tuple[str, str | None], ...]:
@@ -177,4 +176,7 @@ def _social_section(env: jinja2.Environment, social: dict[str, Any]) -> Markup:
 def _render_social(env: jinja2.Environment, moments: tuple[object, ...],
                    social: tuple[tuple[str, Any], ...]) -> Markup:
     del moments  # only a part of the cache's key
-    return Markup(render_template(env, SOCIAL_TEMPLATE, **_context(dict(social))))
+    context = _context(dict(social))
+    # Where each feed folds follows from the posts, which the key holds already.
+    context["folded"] = {post.id: folded(post.platform, post.text) for post in context["posts"]}
+    return Markup(render_template(env, SOCIAL_TEMPLATE, **context))
