@@ -15,7 +15,7 @@ from recap_mailer.social.framing import (
     team_words,
     wanted_hashtags,
 )
-from recap_mailer.social.platforms import RULES
+from recap_mailer.social.platforms import RULES, fold_at
 
 
 @lru_cache(maxsize=1024)  # posts outlive a rebuild that only edits the email
@@ -164,9 +164,10 @@ def _first_sentence(text: str) -> str:
 
 
 def _shown_before(platform: str, text: str, hook: str, shown: int) -> bool:
-    """Say whether ``hook`` is in ``text`` and ends before the fold."""
+    """Say whether ``hook`` is in ``text`` and ends before the fold (where the preview marks it)."""
     start = text.find(hook)
-    return start >= 0 and RULES[platform].count(text[: start + len(hook)]) <= shown
+    fold = fold_at(platform, text, shown)
+    return start >= 0 and (fold is None or start + len(hook) <= fold)
 
 
 def _tags(tags: dict[str, None]) -> str:
